@@ -1,0 +1,262 @@
+//! The knowledge base: articles, their passages with embeddings and an FTS5 index in SQLite,
+//! and hybrid search over them.
+
+pub mod chunk;
+pub mod dense;
+pub mod search;
+pub mod source;
+
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::vector;
+pub use chunk::Passage;
+pub use search::{SearchHit, SearchResults};
+pub use source::{Article, Format};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocumentSummary {
+    pub id: i64,
+    pub document: String,
+    pub title: String,
+    pub format: String,
+    pub chunks: i64,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Document {
+    pub id: i64,
+    pub document: String,
+    pub title: String,
+    pub body: String,
+    pub format: String,
+    pub updated_at: String,
+    pub passages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct KbStats {
+    pub documents: i64,
+    pub chunks: i64,
+    /// Chunks embedded by another model than the one loaded: `kb reindex` fixes them.
+    pub stale_chunks: i64,
+}
+
+/// A passage ready to store: its text and the model's embedding of it.
+pub struct EmbeddedPassage {
+    pub passage: Passage,
+    pub embedding: Vec<f32>,
+}
+
+pub struct KnowledgeBase {
+    db: Database,
+    /// `name@version` of the model whose embeddings are searched.
+    model_tag: String,
+    dense: RwLock<Option<Arc<dense::DenseIndex>>>,
+}
+
+pub fn content_hash(article: &Article) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(article.title.as_bytes());
+    h.update([0]);
+    h.update(article.body.as_bytes());
+    hex::encode(h.finalize())
+}
+
+impl KnowledgeBase {
+    pub fn new(db: Database, model_tag: String) -> Self {
+        Self { db, model_tag, dense: RwLock::new(None) }
+    }
+
+    pub fn model_tag(&self) -> &str {
+        &self.model_tag
+    }
+
+    /// The stored content hash of an article, if it is in the base.
+    pub async fn stored_hash(&self, path: &str) -> Result<Option<(String, String)>> {
+        let row = sqlx::query("SELECT content_hash, (SELECT model FROM chunks WHERE document_id = documents.id LIMIT 1) FROM documents WHERE path = ?")
+            .bind(path)
+            .fetch_optional(self.db.pool())
+            .await
+            .map_err(|e| self.db.error(e))?;
+        Ok(row.map(|r| (r.get::<String, _>(0), r.get::<Option<String>, _>(1).unwrap_or_default())))
+    }
+
+    /// Inserts or replaces an article with its passages in one transaction: a failure leaves
+    /// the previous version in place.
+    pub async fn upsert(&self, article: &Article, root: &str, passages: &[EmbeddedPassage]) -> Result<i64> {
+        let hash = content_hash(article);
+        let mut tx = self.db.pool().begin().await.map_err(|e| self.db.error(e))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO documents (path, title, body, format, content_hash, source_root) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT(path) DO UPDATE SET title = excluded.title, body = excluded.body, format = excluded.format,
+               content_hash = excluded.content_hash, source_root = excluded.source_root,
+               updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+             RETURNING id",
+        )
+        .bind(&article.path)
+        .bind(&article.title)
+        .bind(&article.body)
+        .bind(article.format.as_str())
+        .bind(&hash)
+        .bind(root)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| self.db.error(e))?;
+        sqlx::query("DELETE FROM chunks WHERE document_id = ?").bind(id).execute(&mut *tx).await.map_err(|e| self.db.error(e))?;
+        for (ord, p) in passages.iter().enumerate() {
+            sqlx::query("INSERT INTO chunks (document_id, ord, heading, text, embedding, model) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(id)
+                .bind(ord as i64)
+                .bind(&p.passage.heading)
+                .bind(&p.passage.text)
+                .bind(vector::to_bytes(&p.embedding))
+                .bind(&self.model_tag)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.db.error(e))?;
+        }
+        tx.commit().await.map_err(|e| self.db.error(e))?;
+        self.invalidate();
+        Ok(id)
+    }
+
+    pub async fn delete(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM documents WHERE id = ?").bind(id).execute(self.db.pool()).await.map_err(|e| self.db.error(e))?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound(format!("article {id}")));
+        }
+        self.invalidate();
+        Ok(())
+    }
+
+    pub async fn list(&self, limit: i64, offset: i64) -> Result<Vec<DocumentSummary>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.path, d.title, d.format, (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id), d.updated_at
+             FROM documents d ORDER BY d.path LIMIT ? OFFSET ?",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(|e| self.db.error(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DocumentSummary {
+                id: r.get(0),
+                document: r.get(1),
+                title: r.get(2),
+                format: r.get(3),
+                chunks: r.get(4),
+                updated_at: r.get(5),
+            })
+            .collect())
+    }
+
+    /// An article by id or by its path.
+    pub async fn get(&self, key: &str) -> Result<Document> {
+        let id: Option<i64> = key.parse().ok();
+        let row = sqlx::query("SELECT id, path, title, body, format, updated_at FROM documents WHERE id = ? OR path = ?")
+            .bind(id.unwrap_or(-1))
+            .bind(key)
+            .fetch_optional(self.db.pool())
+            .await
+            .map_err(|e| self.db.error(e))?
+            .ok_or_else(|| Error::NotFound(format!("article {key:?}")))?;
+        let id: i64 = row.get(0);
+        let passages = sqlx::query_scalar("SELECT text FROM chunks WHERE document_id = ? ORDER BY ord")
+            .bind(id)
+            .fetch_all(self.db.pool())
+            .await
+            .map_err(|e| self.db.error(e))?;
+        Ok(Document {
+            id,
+            document: row.get(1),
+            title: row.get(2),
+            body: row.get(3),
+            format: row.get(4),
+            updated_at: row.get(5),
+            passages,
+        })
+    }
+
+    /// Every article, for re-indexing.
+    pub async fn all_articles(&self) -> Result<Vec<(Article, String)>> {
+        let rows = sqlx::query("SELECT path, title, body, format, source_root FROM documents ORDER BY id")
+            .fetch_all(self.db.pool())
+            .await
+            .map_err(|e| self.db.error(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let format = match r.get::<String, _>(3).as_str() {
+                    "markdown" => Format::Markdown,
+                    "csv" => Format::Csv,
+                    "json" => Format::Json,
+                    _ => Format::Text,
+                };
+                (Article { path: r.get(0), title: r.get(1), body: r.get(2), format }, r.get(4))
+            })
+            .collect())
+    }
+
+    pub async fn stats(&self) -> Result<KbStats> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks), (SELECT COUNT(*) FROM chunks WHERE model != ?)",
+        )
+        .bind(&self.model_tag)
+        .fetch_one(self.db.pool())
+        .await
+        .map_err(|e| self.db.error(e))?;
+        Ok(KbStats { documents: row.get(0), chunks: row.get(1), stale_chunks: row.get(2) })
+    }
+
+    fn invalidate(&self) {
+        *self.dense.write().expect("dense index lock") = None;
+    }
+
+    /// The in-memory matrix of this model's chunk embeddings, loaded from SQLite on first use.
+    pub async fn dense_index(&self) -> Result<Arc<dense::DenseIndex>> {
+        if let Some(index) = self.dense.read().expect("dense index lock").clone() {
+            return Ok(index);
+        }
+        let rows = sqlx::query("SELECT id, embedding, model = ? FROM chunks ORDER BY id")
+            .bind(&self.model_tag)
+            .fetch_all(self.db.pool())
+            .await
+            .map_err(|e| self.db.error(e))?;
+        let mut chunk_ids = Vec::with_capacity(rows.len());
+        let mut matrix = Vec::new();
+        let mut dim = 0;
+        let mut other_model = 0;
+        for r in rows {
+            if !r.get::<bool, _>(2) {
+                other_model += 1;
+                continue;
+            }
+            let bytes: Vec<u8> = r.get(1);
+            let v = vector::from_bytes(&bytes);
+            if dim == 0 {
+                dim = v.len();
+            }
+            if v.len() != dim {
+                continue;
+            }
+            chunk_ids.push(r.get(0));
+            matrix.extend_from_slice(&v);
+        }
+        let index = Arc::new(dense::DenseIndex { chunk_ids, dim, matrix, other_model });
+        *self.dense.write().expect("dense index lock") = Some(index.clone());
+        Ok(index)
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+}
