@@ -47,7 +47,7 @@ pub struct Citation {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChatEvent {
     Started { conversation_id: i64, message_id: i64 },
-    Analysis { analysis: Analysis },
+    Analysis { analysis: Box<Analysis> },
     Sources { sources: Vec<Citation> },
     Delta { text: String },
     Done { message_id: i64, text: String, grounded: bool, elapsed_ms: f64 },
@@ -126,7 +126,7 @@ async fn answer(engine: &Engine, conversation_id: Option<i64>, text: &str, tx: &
     .await
     .map_err(|e| db.error(e))?;
     send(tx, ChatEvent::Started { conversation_id, message_id }).await;
-    send(tx, ChatEvent::Analysis { analysis: analysis.clone() }).await;
+    send(tx, ChatEvent::Analysis { analysis: Box::new(analysis.clone()) }).await;
 
     let hits = engine.knowledge_base().search(text, &analysis.embedding, 8, engine.recorder()).await?.results;
     let best_cosine = hits.iter().map(|h| h.cosine).fold(0f32, f32::max);
@@ -243,7 +243,10 @@ pub async fn list_conversations(engine: &Engine) -> Result<Vec<Conversation>> {
         .fetch_all(db.pool())
         .await
         .map_err(|e| db.error(e))?;
-    Ok(rows.into_iter().map(|r| Conversation { id: r.get(0), title: r.get(1), created_at: r.get(2), updated_at: r.get(3) }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| Conversation { id: r.get(0), title: r.get(1), created_at: r.get(2), updated_at: r.get(3) })
+        .collect())
 }
 
 pub async fn messages(engine: &Engine, conversation_id: i64) -> Result<(Conversation, Vec<ChatMessage>)> {
@@ -255,11 +258,13 @@ pub async fn messages(engine: &Engine, conversation_id: i64) -> Result<(Conversa
         .map_err(|e| db.error(e))?
         .map(|r| Conversation { id: r.get(0), title: r.get(1), created_at: r.get(2), updated_at: r.get(3) })
         .ok_or_else(|| Error::NotFound(format!("conversation {conversation_id}")))?;
-    let rows = sqlx::query("SELECT id, role, content, analysis, sources, created_at FROM messages WHERE conversation_id = ? ORDER BY id")
-        .bind(conversation_id)
-        .fetch_all(db.pool())
-        .await
-        .map_err(|e| db.error(e))?;
+    let rows = sqlx::query(
+        "SELECT id, role, content, analysis, sources, created_at FROM messages WHERE conversation_id = ? ORDER BY id",
+    )
+    .bind(conversation_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(|e| db.error(e))?;
     let messages = rows
         .into_iter()
         .map(|r| ChatMessage {
@@ -276,7 +281,11 @@ pub async fn messages(engine: &Engine, conversation_id: i64) -> Result<(Conversa
 
 pub async fn delete_conversation(engine: &Engine, conversation_id: i64) -> Result<()> {
     let db = engine.database();
-    let done = sqlx::query("DELETE FROM conversations WHERE id = ?").bind(conversation_id).execute(db.pool()).await.map_err(|e| db.error(e))?;
+    let done = sqlx::query("DELETE FROM conversations WHERE id = ?")
+        .bind(conversation_id)
+        .execute(db.pool())
+        .await
+        .map_err(|e| db.error(e))?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound(format!("conversation {conversation_id}")));
     }

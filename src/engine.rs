@@ -303,7 +303,13 @@ impl Engine {
         Ok(total)
     }
 
-    pub async fn add_intent(&self, name: &str, description: &str, urgency: Option<f32>, examples: &[String]) -> Result<CustomIntent> {
+    pub async fn add_intent(
+        &self,
+        name: &str,
+        description: &str,
+        urgency: Option<f32>,
+        examples: &[String],
+    ) -> Result<CustomIntent> {
         let examples: Vec<String> = examples.iter().map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect();
         if examples.is_empty() {
             return Err(Error::invalid("give at least one example phrase"));

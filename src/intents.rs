@@ -94,7 +94,13 @@ impl IntentStore {
     }
 
     /// Adds examples to an intent, creating it if new. `examples` come with their embeddings.
-    pub async fn add(&self, name: &str, description: &str, urgency: Option<f32>, examples: &[(String, Vec<f32>)]) -> Result<CustomIntent> {
+    pub async fn add(
+        &self,
+        name: &str,
+        description: &str,
+        urgency: Option<f32>,
+        examples: &[(String, Vec<f32>)],
+    ) -> Result<CustomIntent> {
         let name = validate_name(name)?;
         if let Some(u) = urgency {
             if !(0.0..=1.0).contains(&u) {
@@ -140,7 +146,11 @@ impl IntentStore {
     }
 
     pub async fn remove(&self, name: &str) -> Result<()> {
-        let done = sqlx::query("DELETE FROM intents WHERE name = ?").bind(name.trim()).execute(self.db.pool()).await.map_err(|e| self.db.error(e))?;
+        let done = sqlx::query("DELETE FROM intents WHERE name = ?")
+            .bind(name.trim())
+            .execute(self.db.pool())
+            .await
+            .map_err(|e| self.db.error(e))?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("custom intent {name:?}")));
         }
@@ -191,7 +201,12 @@ impl IntentStore {
             let name: String = r.get(0);
             let embedding = vector::from_bytes(&r.get::<Vec<u8>, _>(3));
             if prototypes.last().is_none_or(|p| p.name != name) {
-                prototypes.push(Prototype { name, urgency: r.get::<f64, _>(1) as f32, centroid: Vec::new(), examples: Vec::new() });
+                prototypes.push(Prototype {
+                    name,
+                    urgency: r.get::<f64, _>(1) as f32,
+                    centroid: Vec::new(),
+                    examples: Vec::new(),
+                });
             }
             prototypes.last_mut().expect("just pushed").examples.push((r.get(2), embedding));
         }

@@ -3,6 +3,7 @@
 //! latency recording. The CLI, the desktop app and the tests are thin layers over this crate.
 
 pub mod analysis;
+pub mod bench;
 pub mod chat;
 pub mod config;
 pub mod db;

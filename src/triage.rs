@@ -171,7 +171,9 @@ pub fn parse_messages(content: &str) -> Result<(Vec<IncomingMessage>, Vec<Reject
 const TEXT_KEYS: &[&str] = &["text", "message", "body", "content"];
 
 fn field(fields: &[(String, String)], keys: &[&str]) -> Option<String> {
-    keys.iter().find_map(|k| fields.iter().find(|(n, v)| n.trim().eq_ignore_ascii_case(k) && !v.trim().is_empty()).map(|(_, v)| v.trim().to_string()))
+    keys.iter().find_map(|k| {
+        fields.iter().find(|(n, v)| n.trim().eq_ignore_ascii_case(k) && !v.trim().is_empty()).map(|(_, v)| v.trim().to_string())
+    })
 }
 
 fn from_fields(fields: &[(String, String)]) -> std::result::Result<IncomingMessage, String> {
@@ -185,7 +187,9 @@ fn from_fields(fields: &[(String, String)]) -> std::result::Result<IncomingMessa
     })
 }
 
-fn from_json_values(values: impl Iterator<Item = (usize, std::result::Result<serde_json::Value, String>)>) -> (Vec<IncomingMessage>, Vec<Rejected>) {
+fn from_json_values(
+    values: impl Iterator<Item = (usize, std::result::Result<serde_json::Value, String>)>,
+) -> (Vec<IncomingMessage>, Vec<Rejected>) {
     let mut messages = Vec::new();
     let mut rejected = Vec::new();
     for (line, value) in values {
@@ -193,7 +197,12 @@ fn from_json_values(values: impl Iterator<Item = (usize, std::result::Result<ser
             let object = v.as_object().ok_or("not a JSON object")?;
             let fields: Vec<(String, String)> = object
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| if v.is_null() { String::new() } else { v.to_string() })))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map(str::to_string).unwrap_or_else(|| if v.is_null() { String::new() } else { v.to_string() }),
+                    )
+                })
                 .collect();
             from_fields(&fields)
         });
@@ -207,7 +216,8 @@ fn from_json_values(values: impl Iterator<Item = (usize, std::result::Result<ser
 
 fn parse_csv(content: &str) -> Result<(Vec<IncomingMessage>, Vec<Rejected>)> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(content.as_bytes());
-    let headers: Vec<String> = reader.headers().map_err(|e| Error::invalid(format!("malformed CSV: {e}")))?.iter().map(str::to_string).collect();
+    let headers: Vec<String> =
+        reader.headers().map_err(|e| Error::invalid(format!("malformed CSV: {e}")))?.iter().map(str::to_string).collect();
     let mut messages = Vec::new();
     let mut rejected = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -246,17 +256,30 @@ pub async fn triage(engine: &Engine, messages: &[IncomingMessage], source: &str)
         let suggestions: Vec<Suggestion> = hits
             .results
             .into_iter()
-            .map(|h| Suggestion { document: h.document, document_id: h.document_id, title: h.title, score: h.score, cosine: h.cosine })
+            .map(|h| Suggestion {
+                document: h.document,
+                document_id: h.document_id,
+                title: h.title,
+                score: h.score,
+                cosine: h.cosine,
+            })
             .collect();
         items.push(store(engine, message, &analysis, suggestions, source).await?);
     }
     Ok((items, rejected))
 }
 
-async fn store(engine: &Engine, message: &IncomingMessage, analysis: &Analysis, suggestions: Vec<Suggestion>, source: &str) -> Result<InboxItem> {
+async fn store(
+    engine: &Engine,
+    message: &IncomingMessage,
+    analysis: &Analysis,
+    suggestions: Vec<Suggestion>,
+    source: &str,
+) -> Result<InboxItem> {
     let (priority, reason) = priority(analysis);
     let (intent, intent_score) = analysis.intent.as_ref().map_or(("unknown".to_string(), 0.0), |i| (i.label.clone(), i.score));
-    let (sentiment, sentiment_score) = analysis.sentiment.as_ref().map_or(("unknown".to_string(), 0.0), |s| (s.label.clone(), s.score));
+    let (sentiment, sentiment_score) =
+        analysis.sentiment.as_ref().map_or(("unknown".to_string(), 0.0), |s| (s.label.clone(), s.score));
     let custom = analysis.custom_intent.as_ref().map(|c| c.label.clone());
     let db = engine.database();
     let id: i64 = sqlx::query_scalar(
@@ -358,7 +381,12 @@ pub async fn get(engine: &Engine, id: i64) -> Result<InboxItem> {
 
 pub async fn set_handled(engine: &Engine, id: i64, handled: bool) -> Result<InboxItem> {
     let db = engine.database();
-    let done = sqlx::query("UPDATE inbox SET handled = ? WHERE id = ?").bind(handled).bind(id).execute(db.pool()).await.map_err(|e| db.error(e))?;
+    let done = sqlx::query("UPDATE inbox SET handled = ? WHERE id = ?")
+        .bind(handled)
+        .bind(id)
+        .execute(db.pool())
+        .await
+        .map_err(|e| db.error(e))?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound(format!("inbox message {id}")));
     }

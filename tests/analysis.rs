@@ -69,7 +69,14 @@ async fn empty_giant_and_unreadable_messages_are_clear_errors() {
 #[tokio::test]
 async fn odd_unicode_is_analysed() {
     let (engine, _dir) = common::fresh_engine().await;
-    for text in ["🙂🔥💳", "ñandú café crème brûlée", "مرحبا كيف حالك", "пароль не работает", "ｆｕｌｌｗｉｄｔｈ　ｔｅｘｔ", "e\u{301}\u{301}\u{301}"] {
+    for text in [
+        "🙂🔥💳",
+        "ñandú café crème brûlée",
+        "مرحبا كيف حالك",
+        "пароль не работает",
+        "ｆｕｌｌｗｉｄｔｈ　ｔｅｘｔ",
+        "e\u{301}\u{301}\u{301}",
+    ] {
         let a = engine.analyze(text).await.unwrap_or_else(|e| panic!("{text:?}: {e}"));
         assert!(a.intent.is_some() && a.sentiment.is_some());
         assert!(a.embedding.iter().all(|x| x.is_finite()));

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
+use squeezedesk::bench::{self, BenchEvent, BenchOptions};
 use squeezedesk::chat::{self, ChatEvent};
 use squeezedesk::config::{default_database, default_model_dir};
 use squeezedesk::engine::{FileStatus, ImportEvent};
@@ -110,8 +111,24 @@ enum Command {
     #[command(subcommand)]
     Intents(IntentCommand),
     /// Model folders found beside the default one, with their manifests.
-    Models {
-        dir: Option<PathBuf>,
+    Models { dir: Option<PathBuf> },
+    /// Latency and throughput of the model and the triage path, with baselines side by side.
+    Bench {
+        /// One JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Measure only this many intra-op threads (default: 1 and 2, interleaved).
+        #[arg(long = "bench-threads", value_name = "N")]
+        bench_threads: Option<usize>,
+        /// Timed runs per configuration and length.
+        #[arg(long)]
+        runs: Option<usize>,
+        /// A short run: fewer repetitions, 10k passages only.
+        #[arg(long)]
+        quick: bool,
+        /// Folder of baseline models (default: models/baselines beside the model).
+        #[arg(long)]
+        baselines: Option<PathBuf>,
     },
     /// The engine as the dev panel sees it: provider, threads, model, memory.
     Status {
@@ -141,7 +158,9 @@ enum KbCommand {
         json: bool,
     },
     /// Show an article by id or path.
-    Show { key: String },
+    Show {
+        key: String,
+    },
     /// Replace an article's text from a file (re-embedded on save).
     Edit {
         key: String,
@@ -149,7 +168,9 @@ enum KbCommand {
         #[arg(long)]
         title: Option<String>,
     },
-    Delete { key: String },
+    Delete {
+        key: String,
+    },
     /// Re-embed every article with the loaded model.
     Reindex,
     Stats,
@@ -164,7 +185,9 @@ enum ConversationCommand {
         #[arg(long, value_parser = ["md", "json"], default_value = "md")]
         format: String,
     },
-    Delete { id: i64 },
+    Delete {
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -207,9 +230,13 @@ enum IntentCommand {
         #[arg(long)]
         json: bool,
     },
-    Remove { name: String },
+    Remove {
+        name: String,
+    },
     /// Rank the custom intents for a sentence, with the examples that decide.
-    Test { text: Vec<String> },
+    Test {
+        text: Vec<String>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -252,6 +279,39 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 ),
                 Err(e) => println!("{}\tunusable: {e}", path.display()),
             }
+        }
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Command::Bench { json, bench_threads, runs, quick, baselines } = &cli.command {
+        let config = cli.engine.config();
+        let mut options =
+            if *quick { BenchOptions::quick(config.model_dir.clone()) } else { BenchOptions::full(config.model_dir.clone()) };
+        options.ort_library = config.ort_library.clone();
+        if let Some(t) = bench_threads.or((cli.engine.threads > 0).then_some(cli.engine.threads)) {
+            options.threads = vec![t];
+        }
+        if let Some(r) = runs {
+            options.runs = *r;
+        }
+        if let Some(dir) = baselines {
+            options.baselines_dir = Some(dir.clone());
+        }
+        let bar = ProgressBar::new(0);
+        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("valid template"));
+        if !std::io::stderr().is_terminal() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        let report = bench::run(&options, |BenchEvent::Progress { done, total, label }| {
+            bar.set_length(*total as u64);
+            bar.set_position(*done as u64);
+            bar.set_message(label.clone());
+        })
+        .await?;
+        bar.finish_and_clear();
+        if *json {
+            print_json(&report)?;
+        } else {
+            print!("{}", bench::format_table(&report));
         }
         return Ok(std::process::ExitCode::SUCCESS);
     }
@@ -333,7 +393,10 @@ async fn dispatch(engine: &Arc<Engine>, command: Command) -> anyhow::Result<std:
             ConversationCommand::Export { id, format } => {
                 let (conversation, messages) = chat::messages(engine, id).await?;
                 if format == "json" {
-                    println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "conversation": conversation, "messages": messages }))?);
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&serde_json::json!({ "conversation": conversation, "messages": messages }))?
+                    );
                 } else {
                     print!("{}", chat::to_markdown(&conversation, &messages));
                 }
@@ -359,7 +422,14 @@ async fn dispatch(engine: &Arc<Engine>, command: Command) -> anyhow::Result<std:
                 if json {
                     print_json(item)?;
                 } else {
-                    println!("#{:<5} {:>5.1}  {:<22} {:<8} {}", item.id, item.priority, item.intent, item.sentiment, one_line(&item.text, 70));
+                    println!(
+                        "#{:<5} {:>5.1}  {:<22} {:<8} {}",
+                        item.id,
+                        item.priority,
+                        item.intent,
+                        item.sentiment,
+                        one_line(&item.text, 70)
+                    );
                 }
             }
             for r in &rejected {
@@ -377,7 +447,14 @@ async fn dispatch(engine: &Arc<Engine>, command: Command) -> anyhow::Result<std:
                         print_json(&item)?;
                     } else {
                         let done = if item.handled { "✓" } else { " " };
-                        println!("{done} #{:<5} {:>5.1}  {:<22} {:<8} {}", item.id, item.priority, item.intent, item.sentiment, one_line(&item.text, 70));
+                        println!(
+                            "{done} #{:<5} {:>5.1}  {:<22} {:<8} {}",
+                            item.id,
+                            item.priority,
+                            item.intent,
+                            item.sentiment,
+                            one_line(&item.text, 70)
+                        );
                     }
                 }
             }
@@ -396,7 +473,13 @@ async fn dispatch(engine: &Arc<Engine>, command: Command) -> anyhow::Result<std:
                     print_json(&intents)?;
                 } else {
                     for i in intents {
-                        println!("{}\turgency {:.2}\t{} examples: {}", i.name, i.urgency, i.examples.len(), i.examples.join(" | "));
+                        println!(
+                            "{}\turgency {:.2}\t{} examples: {}",
+                            i.name,
+                            i.urgency,
+                            i.examples.len(),
+                            i.examples.join(" | ")
+                        );
                     }
                 }
             }
@@ -421,7 +504,14 @@ async fn dispatch(engine: &Arc<Engine>, command: Command) -> anyhow::Result<std:
                 println!("{}", serde_json::to_string_pretty(&status)?);
             } else {
                 let b = &status.backend;
-                println!("model       {} {} ({}, {}, {:.1} MiB)", b.model, b.version, b.variant.as_str(), b.file, b.file_bytes as f64 / 1048576.0);
+                println!(
+                    "model       {} {} ({}, {}, {:.1} MiB)",
+                    b.model,
+                    b.version,
+                    b.variant.as_str(),
+                    b.file,
+                    b.file_bytes as f64 / 1048576.0
+                );
                 println!("provider    {} (requested {})", b.provider.active.as_str(), b.provider.requested.as_str());
                 for r in &b.provider.fallback_reasons {
                     println!("            fallback: {r}");
@@ -436,7 +526,7 @@ async fn dispatch(engine: &Arc<Engine>, command: Command) -> anyhow::Result<std:
                 }
             }
         }
-        Command::Models { .. } => unreachable!("handled before the engine starts"),
+        Command::Models { .. } | Command::Bench { .. } => unreachable!("handled before the engine starts"),
     }
     Ok(code)
 }
@@ -511,9 +601,8 @@ async fn kb_command(engine: &Arc<Engine>, command: KbCommand) -> anyhow::Result<
                 "json" => Format::Json,
                 _ => Format::Text,
             };
-            let saved = engine
-                .save_article(Article { path: doc.document, title: title.unwrap_or(doc.title), body, format })
-                .await?;
+            let saved =
+                engine.save_article(Article { path: doc.document, title: title.unwrap_or(doc.title), body, format }).await?;
             println!("saved {} ({} passages)", saved.document, saved.passages.len());
         }
         KbCommand::Delete { key } => {
@@ -570,7 +659,12 @@ fn one_line(text: &str, max: usize) -> String {
 }
 
 /// Prints one answer as its events arrive; returns the conversation id and whether it worked.
-async fn chat_once(engine: &Arc<Engine>, conversation: Option<i64>, message: String, json: bool) -> anyhow::Result<(Option<i64>, bool)> {
+async fn chat_once(
+    engine: &Arc<Engine>,
+    conversation: Option<i64>,
+    message: String,
+    json: bool,
+) -> anyhow::Result<(Option<i64>, bool)> {
     let mut stream = Box::pin(chat::chat(engine.clone(), conversation, message));
     let mut conversation_id = conversation;
     let mut ok = true;

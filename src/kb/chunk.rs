@@ -19,12 +19,8 @@ pub fn chunk(body: &str, format: Format) -> Vec<Passage> {
     };
     let mut passages = Vec::new();
     for (heading, text) in sections {
-        let paragraphs: Vec<String> = text
-            .split("\n\n")
-            .map(|p| clean(p, format))
-            .filter(|p| !p.is_empty())
-            .flat_map(|p| split_long(&p))
-            .collect();
+        let paragraphs: Vec<String> =
+            text.split("\n\n").map(|p| clean(p, format)).filter(|p| !p.is_empty()).flat_map(|p| split_long(&p)).collect();
         let mut current = String::new();
         for paragraph in paragraphs {
             if !current.is_empty() && words(&current) + words(&paragraph) > MAX_WORDS {

@@ -128,7 +128,11 @@ impl KnowledgeBase {
     }
 
     pub async fn delete(&self, id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM documents WHERE id = ?").bind(id).execute(self.db.pool()).await.map_err(|e| self.db.error(e))?;
+        let done = sqlx::query("DELETE FROM documents WHERE id = ?")
+            .bind(id)
+            .execute(self.db.pool())
+            .await
+            .map_err(|e| self.db.error(e))?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("article {id}")));
         }

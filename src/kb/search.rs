@@ -49,9 +49,9 @@ pub struct SearchResults {
 }
 
 const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from", "how", "i", "if", "in",
-    "is", "it", "me", "my", "of", "on", "or", "so", "that", "the", "this", "to", "was", "what", "when", "where", "which",
-    "who", "why", "will", "with", "you", "your", "we", "our", "im", "i'm", "am", "there", "have", "has", "get", "got",
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from", "how", "i", "if", "in", "is",
+    "it", "me", "my", "of", "on", "or", "so", "that", "the", "this", "to", "was", "what", "when", "where", "which", "who", "why",
+    "will", "with", "you", "your", "we", "our", "im", "i'm", "am", "there", "have", "has", "get", "got",
 ];
 
 /// An FTS5 query that ORs the query's words, each quoted so no user text is read as syntax.
@@ -94,7 +94,8 @@ impl KnowledgeBase {
             for (rank, row) in rows.iter().enumerate() {
                 let id: i64 = row.get(0);
                 let score: f64 = row.get(1);
-                candidates.insert(id, Candidate { fts_rank: Some(rank), bm25: Some(-score as f32), dense_rank: None, cosine: 0.0 });
+                candidates
+                    .insert(id, Candidate { fts_rank: Some(rank), bm25: Some(-score as f32), dense_rank: None, cosine: 0.0 });
             }
         }
         recorder.record(Stage::Fts, started.elapsed());

@@ -138,9 +138,8 @@ fn pick<'a>(fields: &'a [(String, String)], keys: &[&str]) -> Option<&'a str> {
 
 /// Builds a row's article from its named fields; `row` is 1-based.
 fn row_article(file_path: &str, row: usize, fields: &[(String, String)], format: Format) -> Result<Article, String> {
-    let body = pick(fields, BODY_KEYS).ok_or_else(|| {
-        format!("row {row}: no text column (expected one of: {})", BODY_KEYS.join(", "))
-    })?;
+    let body = pick(fields, BODY_KEYS)
+        .ok_or_else(|| format!("row {row}: no text column (expected one of: {})", BODY_KEYS.join(", ")))?;
     let title = pick(fields, TITLE_KEYS).map(str::to_string).unwrap_or_else(|| {
         let first: String = body.chars().take(80).collect();
         first.lines().next().unwrap_or_default().to_string()
@@ -153,7 +152,11 @@ fn csv_articles(path: &str, text: &str) -> Result<Vec<Article>, String> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
     let headers: Vec<String> = reader.headers().map_err(|e| format!("malformed CSV: {e}"))?.iter().map(str::to_string).collect();
     if !headers.iter().any(|h| BODY_KEYS.iter().any(|k| h.trim().eq_ignore_ascii_case(k))) {
-        return Err(format!("CSV has no text column (columns: {}; expected one of: {})", headers.join(", "), BODY_KEYS.join(", ")));
+        return Err(format!(
+            "CSV has no text column (columns: {}; expected one of: {})",
+            headers.join(", "),
+            BODY_KEYS.join(", ")
+        ));
     }
     let mut articles = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -238,7 +241,9 @@ mod tests {
 
     #[test]
     fn csv_rows_become_articles_keyed_by_id() {
-        let rows = csv_articles("faq.csv", "id,question,answer\nreset,How do I reset?,Click reset.\n,,\n7,Refunds,Within 30 days.\n").unwrap();
+        let rows =
+            csv_articles("faq.csv", "id,question,answer\nreset,How do I reset?,Click reset.\n,,\n7,Refunds,Within 30 days.\n")
+                .unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].path, "faq.csv#reset");
         assert_eq!(rows[0].title, "How do I reset?");

@@ -122,7 +122,7 @@ impl Manifest {
             if !intent.labels.contains(&intent.oos_label) {
                 return Err(bad(format!("intent labels lack the out-of-scope label {:?}", intent.oos_label)));
             }
-            if !(intent.temperature > 0.0) {
+            if intent.temperature.is_nan() || intent.temperature <= 0.0 {
                 return Err(bad("intent temperature must be positive".into()));
             }
         }

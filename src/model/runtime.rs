@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use ort::ep;
 use ort::environment::Environment;
+use ort::ep;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use serde::{Deserialize, Serialize};
@@ -109,12 +109,15 @@ pub fn build_session(model: &Path, options: &SessionOptions, library: Option<&Pa
     Ok((session, report))
 }
 
-fn try_build(env: &Environment, model: &Path, threads: usize, provider: Option<Provider>) -> std::result::Result<Session, String> {
+fn try_build(
+    env: &Environment,
+    model: &Path,
+    threads: usize,
+    provider: Option<Provider>,
+) -> std::result::Result<Session, String> {
     let text = |e: ort::Error<ort::session::builder::SessionBuilder>| ort::Error::<()>::from(e).to_string();
-    let mut builder = Session::builder(env)
-        .map_err(|e| e.to_string())?
-        .with_optimization_level(GraphOptimizationLevel::All)
-        .map_err(text)?;
+    let mut builder =
+        Session::builder(env).map_err(|e| e.to_string())?.with_optimization_level(GraphOptimizationLevel::All).map_err(text)?;
     if threads > 0 {
         builder = builder.with_intra_threads(threads).map_err(text)?;
     }

@@ -81,10 +81,7 @@ pub fn check_text(text: &str) -> Result<()> {
         return Err(Error::invalid("message is empty"));
     }
     if text.len() > MAX_TEXT_BYTES {
-        return Err(Error::invalid(format!(
-            "message is too long: {} bytes (the limit is {MAX_TEXT_BYTES})",
-            text.len()
-        )));
+        return Err(Error::invalid(format!("message is too long: {} bytes (the limit is {MAX_TEXT_BYTES})", text.len())));
     }
     Ok(())
 }
