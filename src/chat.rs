@@ -206,12 +206,19 @@ async fn send(tx: &mpsc::Sender<ChatEvent>, event: ChatEvent) {
     let _ = tx.send(event).await;
 }
 
-/// The sentences of the cited passages closest in meaning to the question, in the order they
-/// appear in their sources, each with its citation number.
+/// Passages of one cited article considered for the answer: enough for a long FAQ entry, few
+/// enough that embedding their sentences stays a single small batch.
+const MAX_PASSAGES_PER_SOURCE: usize = 6;
+
+/// The sentences of the cited articles closest in meaning to the question, in the order they
+/// appear in their sources, each with its citation number. The whole article is considered, not
+/// only the passage that ranked best: the step that answers the question is often beside it.
 async fn pick_sentences(engine: &Engine, question: &[f32], sources: &[Citation]) -> Result<Vec<(usize, String)>> {
     let mut candidates: Vec<(usize, usize, String)> = Vec::new();
     for source in sources {
-        for (pos, s) in sentences(&source.passage).into_iter().enumerate() {
+        let passages = engine.knowledge_base().get(&source.document_id.to_string()).await?.passages;
+        let text = passages.into_iter().take(MAX_PASSAGES_PER_SOURCE).collect::<Vec<_>>().join("\n");
+        for (pos, s) in sentences(&text).into_iter().enumerate() {
             if s.split_whitespace().count() >= 3 {
                 candidates.push((source.n, pos, s.to_string()));
             }

@@ -137,13 +137,15 @@ fn split_long(paragraph: &str) -> Vec<String> {
     pieces
 }
 
-/// Sentences of a text: split after `.`, `!` or `?` followed by whitespace.
+/// Sentences of a text: split after `.`, `!` or `?` followed by whitespace, and at line breaks
+/// (a title line or a list item is a unit of its own).
 pub fn sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     for (i, &(pos, c)) in chars.iter().enumerate() {
-        if matches!(c, '.' | '!' | '?') && chars.get(i + 1).is_some_and(|&(_, n)| n.is_whitespace()) {
+        let ends_sentence = matches!(c, '.' | '!' | '?') && chars.get(i + 1).is_some_and(|&(_, n)| n.is_whitespace());
+        if c == '\n' || ends_sentence {
             let end = pos + c.len_utf8();
             let s = text[start..end].trim();
             if !s.is_empty() {
@@ -188,5 +190,6 @@ mod tests {
     #[test]
     fn sentences_split_on_terminal_punctuation() {
         assert_eq!(sentences("One. Two! Three? 3.5 stays"), vec!["One.", "Two!", "Three?", "3.5 stays"]);
+        assert_eq!(sentences("Title\nBody text here. More"), vec!["Title", "Body text here.", "More"]);
     }
 }
