@@ -104,13 +104,18 @@ impl EngineConfig {
     }
 }
 
-/// The model folder used when none is given: `SQUEEZEDESK_MODEL`, then `models/squeezebert-mini`
-/// beside the executable or its parents (an installed bundle), then the source tree's.
+/// The model folder used when none is given: `SQUEEZEDESK_MODEL`, then the source tree's
+/// `models/squeezebert-mini` (a build run where it was compiled), then `models/squeezebert-mini`
+/// beside the executable or its parents (an installed bundle).
 pub fn default_model_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("SQUEEZEDESK_MODEL") {
         return PathBuf::from(dir);
     }
     let relative = Path::new("models").join("squeezebert-mini");
+    let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join(&relative);
+    if source_tree.join("manifest.json").is_file() {
+        return source_tree;
+    }
     if let Ok(exe) = std::env::current_exe() {
         for dir in exe.ancestors().skip(1).take(4) {
             let candidate = dir.join(&relative);
@@ -119,7 +124,7 @@ pub fn default_model_dir() -> PathBuf {
             }
         }
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+    source_tree
 }
 
 /// The database used when none is given: the platform's data directory

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod intents;
 pub mod kb;
 pub mod memory;

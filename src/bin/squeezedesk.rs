@@ -17,7 +17,7 @@ use squeezedesk::kb::Article;
 use squeezedesk::model::manifest;
 use squeezedesk::triage::{self, InboxFilter};
 use squeezedesk::worker::Shutdown;
-use squeezedesk::{profile, Engine, EngineConfig, Provider, Variant};
+use squeezedesk::{eval, profile, Engine, EngineConfig, Provider, Variant};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -129,6 +129,17 @@ enum Command {
         /// Folder of baseline models (default: models/baselines beside the model).
         #[arg(long)]
         baselines: Option<PathBuf>,
+    },
+    /// Held-out metrics of the model (the model card's table), computed with this engine.
+    Eval {
+        /// Data folder in the layout of shared/data (sst2/, tweeteval-sentiment/, clinc150/, ...).
+        #[arg(long)]
+        data: PathBuf,
+        /// At most this many items per set.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        json: bool,
     },
     /// The engine as the dev panel sees it: provider, threads, model, memory.
     Status {
@@ -524,6 +535,26 @@ async fn dispatch(engine: &Arc<Engine>, command: Command) -> anyhow::Result<std:
                 if let Some(rss) = status.process_rss_bytes {
                     println!("memory      {:.1} MiB resident", rss as f64 / 1048576.0);
                 }
+            }
+        }
+        Command::Eval { data, limit, json } => {
+            let bar = ProgressBar::new(0);
+            bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("valid template"));
+            if !std::io::stderr().is_terminal() {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            }
+            let options = eval::EvalOptions { data_dir: data, limit };
+            let report = eval::run(engine, &options, |set, done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+                bar.set_message(set.to_string());
+            })
+            .await?;
+            bar.finish_and_clear();
+            if json {
+                print_json(&report)?;
+            } else {
+                print!("{}", eval::format_table(&report));
             }
         }
         Command::Models { .. } | Command::Bench { .. } => unreachable!("handled before the engine starts"),
