@@ -307,11 +307,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         if let Some(dir) = baselines {
             options.baselines_dir = Some(dir.clone());
         }
-        let bar = ProgressBar::new(0);
-        bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("valid template"));
-        if !std::io::stderr().is_terminal() {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-        }
+        let bar = progress_bar();
         let report = bench::run(&options, |BenchEvent::Progress { done, total, label }| {
             bar.set_length(*total as u64);
             bar.set_position(*done as u64);
@@ -538,11 +534,7 @@ async fn dispatch(engine: &Arc<Engine>, command: Command) -> anyhow::Result<std:
             }
         }
         Command::Eval { data, limit, json } => {
-            let bar = ProgressBar::new(0);
-            bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("valid template"));
-            if !std::io::stderr().is_terminal() {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-            }
+            let bar = progress_bar();
             let options = eval::EvalOptions { data_dir: data, limit };
             let report = eval::run(engine, &options, |set, done, total| {
                 bar.set_length(total as u64);
@@ -566,11 +558,7 @@ async fn kb_command(engine: &Arc<Engine>, command: KbCommand) -> anyhow::Result<
     let kb = engine.knowledge_base();
     match command {
         KbCommand::Import { dir, json } => {
-            let bar = ProgressBar::new(0);
-            bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} files {msg}").expect("valid template"));
-            if !std::io::stderr().is_terminal() {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-            }
+            let bar = progress_bar();
             let summary = engine
                 .import_folder(&dir, |event| match event {
                     ImportEvent::Started { files, .. } => bar.set_length(*files as u64),
@@ -626,12 +614,7 @@ async fn kb_command(engine: &Arc<Engine>, command: KbCommand) -> anyhow::Result<
         KbCommand::Edit { key, file, title } => {
             let doc = kb.get(&key).await?;
             let body = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let format = match doc.format.as_str() {
-                "markdown" => Format::Markdown,
-                "csv" => Format::Csv,
-                "json" => Format::Json,
-                _ => Format::Text,
-            };
+            let format = Format::from_name(&doc.format);
             let saved =
                 engine.save_article(Article { path: doc.document, title: title.unwrap_or(doc.title), body, format }).await?;
             println!("saved {} ({} passages)", saved.document, saved.passages.len());
@@ -641,10 +624,7 @@ async fn kb_command(engine: &Arc<Engine>, command: KbCommand) -> anyhow::Result<
             kb.delete(doc.id).await?;
         }
         KbCommand::Reindex => {
-            let bar = ProgressBar::new(0);
-            if !std::io::stderr().is_terminal() {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-            }
+            let bar = progress_bar();
             let n = engine
                 .reindex(|done, total, path| {
                     bar.set_length(total as u64);
@@ -661,6 +641,16 @@ async fn kb_command(engine: &Arc<Engine>, command: KbCommand) -> anyhow::Result<
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal (pipes, CI logs).
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("valid template"));
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
 }
 
 fn describe(a: &squeezedesk::Analysis) -> String {

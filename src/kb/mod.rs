@@ -199,12 +199,7 @@ impl KnowledgeBase {
         Ok(rows
             .into_iter()
             .map(|r| {
-                let format = match r.get::<String, _>(3).as_str() {
-                    "markdown" => Format::Markdown,
-                    "csv" => Format::Csv,
-                    "json" => Format::Json,
-                    _ => Format::Text,
-                };
+                let format = Format::from_name(&r.get::<String, _>(3));
                 (Article { path: r.get(0), title: r.get(1), body: r.get(2), format }, r.get(4))
             })
             .collect())

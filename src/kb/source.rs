@@ -34,6 +34,16 @@ impl Format {
         }
     }
 
+    /// The inverse of [`Format::as_str`]; unknown names read as plain text.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "markdown" => Format::Markdown,
+            "csv" => Format::Csv,
+            "json" => Format::Json,
+            _ => Format::Text,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Markdown => "markdown",
