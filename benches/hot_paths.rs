@@ -40,12 +40,74 @@ fn tokenize(c: &mut Criterion) {
     c.bench_function("tokenize 32-token message", |b| b.iter(|| encoder.encode(MESSAGE).unwrap()));
 }
 
+/// The scan the index used before its rows became 8-bit codes: f32 rows, exact dot products.
+fn f32_top_k(matrix: &[f32], dim: usize, query: &[f32], k: usize) -> Vec<(usize, f32)> {
+    let mut scored: Vec<(usize, f32)> =
+        matrix.chunks_exact(dim).enumerate().map(|(row, v)| (row, squeezedesk::vector::dot(v, query))).collect();
+    scored.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1));
+    scored.truncate(k);
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scored
+}
+
+/// sqlite-vec's `vec0` table (brute-force KNN inside SQLite) over the same vectors.
+fn sqlite_vec_table(rt: &tokio::runtime::Runtime, vectors: &[f32], dim: usize) -> sqlx::SqlitePool {
+    // SAFETY: registers sqlite-vec's entry point (the signature SQLite expects) for every new connection.
+    unsafe {
+        libsqlite3_sys::sqlite3_auto_extension(Some(std::mem::transmute::<
+            *const (),
+            unsafe extern "C" fn(
+                *mut libsqlite3_sys::sqlite3,
+                *mut *mut std::os::raw::c_char,
+                *const libsqlite3_sys::sqlite3_api_routines,
+            ) -> std::os::raw::c_int,
+        >(sqlite_vec::sqlite3_vec_init as *const ())));
+    }
+    rt.block_on(async {
+        let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.expect("sqlite");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE VIRTUAL TABLE v USING vec0(embedding float[{dim}])")))
+            .execute(&pool)
+            .await
+            .expect("vec0 table (is sqlite-vec registered?)");
+        let mut tx = pool.begin().await.expect("tx");
+        for (i, row) in vectors.chunks_exact(dim).enumerate() {
+            sqlx::query("INSERT INTO v (rowid, embedding) VALUES (?, ?)")
+                .bind(i as i64)
+                .bind(squeezedesk::vector::to_bytes(row))
+                .execute(&mut *tx)
+                .await
+                .expect("insert");
+        }
+        tx.commit().await.expect("commit");
+        pool
+    })
+}
+
 fn dense_scan(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let dim = 384;
+    let query = unit_vectors(1, dim, 11);
     let mut group = c.benchmark_group("dense top-50");
     for n in [10_000usize, 100_000] {
-        let index = DenseIndex { chunk_ids: (0..n as i64).collect(), dim: 384, matrix: unit_vectors(n, 384, 7), other_model: 0 };
-        let query = unit_vectors(1, 384, 11);
-        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| b.iter(|| index.top_k(&query, 50)));
+        let vectors = unit_vectors(n, dim, 7);
+        let mut index = DenseIndex::new(dim);
+        for (i, row) in vectors.chunks_exact(dim).enumerate() {
+            index.push(i as i64, i as i64 / 10, row);
+        }
+        group.bench_with_input(BenchmarkId::new("i8 matrix (shipped)", n), &n, |b, _| b.iter(|| index.top_k(&query, 50)));
+        group.bench_with_input(BenchmarkId::new("f32 matrix", n), &n, |b, _| b.iter(|| f32_top_k(&vectors, dim, &query, 50)));
+        let pool = sqlite_vec_table(&rt, &vectors, dim);
+        let q = squeezedesk::vector::to_bytes(&query);
+        group.bench_with_input(BenchmarkId::new("sqlite-vec vec0", n), &n, |b, _| {
+            b.iter(|| {
+                rt.block_on(
+                    sqlx::query("SELECT rowid, distance FROM v WHERE embedding MATCH ? AND k = 50 ORDER BY distance")
+                        .bind(&q)
+                        .fetch_all(&pool),
+                )
+                .expect("knn")
+            })
+        });
     }
     group.finish();
 }

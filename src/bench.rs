@@ -13,7 +13,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::config::{EngineConfig, Variant};
+use crate::config::{BatchPolicy, EngineConfig, Variant};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::model::runtime::SessionOptions;
@@ -53,6 +53,25 @@ pub struct BenchRow {
     pub max_ms: f64,
     /// Messages per second (1000 / p50 for latency rows; measured rate for throughput rows).
     pub per_s: f64,
+    /// Throughput rows: the worker's batch limit and the number of concurrent callers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_batch: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clients: Option<usize>,
+    /// Triage rows: whether ONNX Runtime's threads were spinning between runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spinning: Option<bool>,
+}
+
+/// Resident memory of the process holding one engine and its knowledge base.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MemoryRow {
+    pub variant: String,
+    pub kb_chunks: usize,
+    /// Before the engine was opened (the binary and its libraries).
+    pub process_rss_before_bytes: Option<u64>,
+    /// With the engine open, after 50 triaged messages.
+    pub process_rss_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,6 +87,7 @@ pub struct LoadRow {
 pub struct BenchReport {
     pub results: Vec<BenchRow>,
     pub loads: Vec<LoadRow>,
+    pub engine_memory: Option<MemoryRow>,
     pub peak_rss_bytes: Option<u64>,
     pub cpu: String,
     pub cores: usize,
@@ -94,6 +114,11 @@ pub struct BenchOptions {
     pub kb_sizes: Vec<usize>,
     pub triage_runs: usize,
     pub throughput_messages: usize,
+    /// Batch limits of the worker measured for throughput.
+    pub max_batches: Vec<usize>,
+    /// Measure the engine's memory first (meaningless inside the app, whose own engine shares
+    /// the process).
+    pub engine_memory: bool,
     pub variants: Vec<Variant>,
 }
 
@@ -110,6 +135,8 @@ impl BenchOptions {
             kb_sizes: vec![10_000, 100_000],
             triage_runs: 300,
             throughput_messages: 3000,
+            max_batches: vec![1, 8, 32, 64],
+            engine_memory: true,
             variants: vec![Variant::Fp32, Variant::Int8],
         }
     }
@@ -125,6 +152,7 @@ impl BenchOptions {
             kb_sizes: vec![10_000],
             triage_runs: 100,
             throughput_messages: 1000,
+            max_batches: vec![BatchPolicy::default().max_batch],
             ..Self::full(model_dir)
         }
     }
@@ -185,6 +213,9 @@ fn row(
         min_ms: ms.first().copied().unwrap_or(0.0),
         max_ms: ms.last().copied().unwrap_or(0.0),
         per_s: if p50 > 0.0 { batch as f64 * 1000.0 / p50 } else { 0.0 },
+        max_batch: None,
+        clients: None,
+        spinning: None,
     }
 }
 
@@ -225,7 +256,7 @@ fn load_configs(options: &BenchOptions, notes: &mut Vec<String>, loads: &mut Vec
                     }
                 };
                 let encoder = TextEncoder::from_file(&folder.tokenizer_path(), folder.manifest.max_length)?;
-                let session = SessionOptions { provider: crate::Provider::Cpu, threads };
+                let session = SessionOptions { provider: crate::Provider::Cpu, threads, spinning: false };
                 let backend = OnnxBackend::load(folder, variant, &session, options.ort_library.as_deref())?;
                 let info = backend.info();
                 loads.push(LoadRow {
@@ -282,50 +313,74 @@ fn measure_inference(
     Ok(rows)
 }
 
-/// Fills the knowledge base with `n` generated passages: template text for BM25 and random unit
-/// vectors for the dense scan (its cost does not depend on the vectors' meaning; embedding 100k
-/// passages with the model would take minutes).
-async fn generate_kb(engine: &Engine, n: usize) -> Result<()> {
+/// Words of generated passages follow Zipf's law (exponent 1.07, as in English text) over a
+/// vocabulary of this size, so that FTS5 posting lists have the lengths of a real knowledge base:
+/// a few words in most passages, most words in few.
+const GENERATED_VOCABULARY: usize = 20_000;
+
+/// The generated vocabulary, most frequent first: synthetic words, with the corpus's own words
+/// spread over ranks 30…3,000 so that benchmark queries match some passages and not all.
+fn generated_vocabulary() -> Vec<String> {
+    let mut corpus_words: Vec<String> = Vec::new();
+    for word in CORPUS.iter().flat_map(|s| s.split(|c: char| !c.is_alphanumeric())).filter(|w| w.len() > 2) {
+        let word = word.to_lowercase();
+        if !corpus_words.contains(&word) {
+            corpus_words.push(word);
+        }
+    }
+    let mut vocabulary: Vec<String> = (0..GENERATED_VOCABULARY).map(|rank| format!("w{rank}")).collect();
+    let step = 2_970 / corpus_words.len().max(1);
+    for (i, word) in corpus_words.into_iter().enumerate() {
+        vocabulary[30 + i * step] = word;
+    }
+    vocabulary
+}
+
+/// xorshift64: reproducible passages without a dependency.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Fills the knowledge base of `engine` with `n` generated passages (10 per article, 40 words
+/// each): Zipf-distributed words for BM25 and random unit vectors for the dense scan (its cost
+/// does not depend on what the vectors mean; embedding 100k passages with the model would take
+/// minutes). Does nothing if the base already holds `n` passages.
+async fn generate_kb(engine: &Engine, n: usize, progress: &mut (dyn FnMut(BenchEvent) + Send)) -> Result<()> {
     let db = engine.database();
     let existing: i64 = sqlx::query("SELECT COUNT(*) FROM chunks").fetch_one(db.pool()).await.map_err(|e| db.error(e))?.get(0);
     if existing as usize >= n {
         return Ok(());
     }
-    let words = [
-        "account",
-        "card",
-        "payment",
-        "refund",
-        "password",
-        "delivery",
-        "order",
-        "transfer",
-        "fee",
-        "login",
-        "email",
-        "fraud",
-        "shipping",
-        "invoice",
-        "subscription",
-        "limit",
-        "balance",
-        "statement",
-        "app",
-        "security",
-    ];
+    let vocabulary = generated_vocabulary();
+    let mut cumulative = Vec::with_capacity(vocabulary.len());
+    let mut total = 0.0;
+    for rank in 1..=vocabulary.len() {
+        total += 1.0 / (rank as f64).powf(1.07);
+        cumulative.push(total);
+    }
+    let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15);
     let dim = engine.manifest().embedding_dim;
-    let mut seed = 0x9e3779b97f4a7c15u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
     let tag = engine.knowledge_base().model_tag().to_string();
     let per_doc = 10;
+    let docs = n.div_ceil(per_doc);
     let mut tx = db.pool().begin().await.map_err(|e| db.error(e))?;
-    for d in (existing as usize / per_doc)..n.div_ceil(per_doc) {
-        let title = format!("Generated article {d} about {}", words[d % words.len()]);
+    for d in (existing as usize / per_doc)..docs {
+        let mut sample = || {
+            let u = rng.unit() * total;
+            &vocabulary[cumulative.partition_point(|&c| c < u).min(vocabulary.len() - 1)]
+        };
+        let title = format!("Generated article {d}: {} {}", sample(), sample());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO documents (path, title, body, format, content_hash) VALUES (?, ?, '', 'text', '') RETURNING id",
         )
@@ -335,8 +390,13 @@ async fn generate_kb(engine: &Engine, n: usize) -> Result<()> {
         .await
         .map_err(|e| db.error(e))?;
         for c in 0..per_doc {
-            let text: Vec<&str> = (0..40).map(|_| words[(next() % words.len() as u64) as usize]).collect();
-            let mut v: Vec<f32> = (0..dim).map(|_| (next() % 20_000) as f32 / 10_000.0 - 1.0).collect();
+            let text: Vec<&str> = (0..40)
+                .map(|_| {
+                    let u = rng.unit() * total;
+                    vocabulary[cumulative.partition_point(|&c| c < u).min(vocabulary.len() - 1)].as_str()
+                })
+                .collect();
+            let mut v: Vec<f32> = (0..dim).map(|_| rng.unit() as f32 * 2.0 - 1.0).collect();
             vector::normalize(&mut v);
             sqlx::query("INSERT INTO chunks (document_id, ord, heading, text, embedding, model) VALUES (?, ?, '', ?, ?, ?)")
                 .bind(id)
@@ -347,6 +407,13 @@ async fn generate_kb(engine: &Engine, n: usize) -> Result<()> {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| db.error(e))?;
+        }
+        if d % 500 == 499 {
+            progress(BenchEvent::Progress {
+                done: d + 1,
+                total: docs,
+                label: format!("generating a {n}-passage knowledge base"),
+            });
         }
     }
     tx.commit().await.map_err(|e| db.error(e))?;
@@ -377,86 +444,193 @@ fn text_of_length(encoder: &TextEncoder, seq: usize) -> Result<String> {
     Ok(words[..lo].join(" "))
 }
 
-async fn measure_triage(
+async fn open_engine(
     options: &BenchOptions,
     variant: Variant,
     threads: usize,
+    spinning: bool,
     db: &Path,
-    progress: &mut (dyn FnMut(BenchEvent) + Send),
-) -> Result<Vec<BenchRow>> {
+    batch: BatchPolicy,
+) -> Result<Arc<Engine>> {
     let mut config = EngineConfig::new(options.model_dir.clone(), db);
     config.variant = variant;
     config.threads = threads;
+    config.spinning = spinning;
     config.ort_library = options.ort_library.clone();
-    let engine = Engine::open(config).await?;
-    let encoder =
-        TextEncoder::from_file(&ModelFolder::open(&options.model_dir, variant)?.tokenizer_path(), engine.manifest().max_length)?;
+    config.batch = batch;
+    Engine::open(config).await
+}
+
+/// Resident memory of an engine with the int8 model (the first variant if int8 is not
+/// measured) over a 10k-passage knowledge base, after 50 triaged messages: measured first, while
+/// the process holds nothing else.
+async fn measure_engine_memory(
+    options: &BenchOptions,
+    dir: &Path,
+    progress: &mut (dyn FnMut(BenchEvent) + Send),
+) -> Result<MemoryRow> {
+    let variant = if options.variants.contains(&Variant::Int8) { Variant::Int8 } else { options.variants[0] };
+    let (before, _) = crate::memory::process_rss();
+    let size = 10_000;
+    let engine = open_engine(options, variant, options.threads[0], false, &kb_path(dir, size), BatchPolicy::default()).await?;
+    generate_kb(&engine, size, progress).await?;
+    let text = text_of_length(engine.encoder(), 32)?;
+    for _ in 0..50 {
+        triage_once(&engine, &text).await?;
+    }
+    let (after, _) = crate::memory::process_rss();
+    engine.shutdown(crate::worker::Shutdown::Drain).await;
+    Ok(MemoryRow {
+        variant: variant.as_str().into(),
+        kb_chunks: size,
+        process_rss_before_bytes: before,
+        process_rss_bytes: after,
+    })
+}
+
+fn kb_path(dir: &Path, size: usize) -> PathBuf {
+    dir.join(format!("kb-{size}.db"))
+}
+
+/// The triage path over each knowledge-base size, every (variant, threads) configuration open at
+/// once on the same generated base and timed in interleaved rounds; each stage's percentiles
+/// come from the engines' own recorders over the same runs.
+async fn measure_triage(
+    options: &BenchOptions,
+    dir: &Path,
+    progress: &mut (dyn FnMut(BenchEvent) + Send),
+) -> Result<Vec<BenchRow>> {
     let mut rows = Vec::new();
-    // A 32-token message as text: the tokenizer runs inside the measured path.
-    let text = text_of_length(&encoder, 32)?;
-    let seq = encoder.encode(&text)?.len();
     for &size in &options.kb_sizes {
-        progress(BenchEvent::Progress {
-            done: 0,
-            total: options.triage_runs,
-            label: format!("generating a {size}-passage knowledge base"),
-        });
-        generate_kb(&engine, size).await?;
-        engine.knowledge_base().dense_index().await?;
-        for _ in 0..options.warmup.max(5) {
-            triage_once(&engine, &text).await?;
-        }
-        engine.recorder().reset();
-        let mut ms = Vec::with_capacity(options.triage_runs);
-        for i in 0..options.triage_runs {
-            let t = Instant::now();
-            triage_once(&engine, &text).await?;
-            ms.push(t.elapsed().as_secs_f64() * 1e3);
-            if i % 50 == 49 {
-                progress(BenchEvent::Progress {
-                    done: i + 1,
-                    total: options.triage_runs,
-                    label: format!("triage over {size} passages"),
-                });
+        let db = kb_path(dir, size);
+        // With more than one thread, the same configuration also with ONNX Runtime's threads
+        // spinning between runs: they compete with retrieval for the cores.
+        let mut engines = Vec::new();
+        for &variant in &options.variants {
+            for &threads in &options.threads {
+                for spinning in if threads > 1 { vec![false, true] } else { vec![false] } {
+                    let engine = open_engine(options, variant, threads, spinning, &db, BatchPolicy::default()).await?;
+                    engines.push((variant, threads, spinning, engine));
+                }
             }
         }
-        let v = variant.as_str();
-        rows.push(row("squeezebert-mini", v, "triage", seq, 1, threads, Some(size), ms));
-        let snapshot = engine.recorder().snapshot(0);
-        for s in snapshot.stages.iter().filter(|s| !matches!(s.stage, Stage::Total | Stage::Inference | Stage::Compose)) {
-            rows.push(BenchRow {
-                p50_ms: s.p50_ms,
-                p95_ms: s.p95_ms,
-                p99_ms: s.p99_ms,
-                max_ms: s.max_ms,
-                min_ms: 0.0,
-                runs: s.count as usize,
-                per_s: if s.p50_ms > 0.0 { 1000.0 / s.p50_ms } else { 0.0 },
-                ..row("squeezebert-mini", v, s.stage.as_str(), seq, 1, threads, Some(size), vec![])
-            });
+        generate_kb(&engines[0].3, size, progress).await?;
+        // A 32-token message as text: the tokenizer runs inside the measured path.
+        let text = text_of_length(engines[0].3.encoder(), 32)?;
+        let seq = engines[0].3.encoder().encode(&text)?.len();
+        for (_, _, _, engine) in &engines {
+            engine.knowledge_base().dense_index().await?;
+            for _ in 0..options.warmup.max(5) {
+                triage_once(engine, &text).await?;
+            }
+            engine.recorder().reset();
+        }
+        let rounds = 10.min(options.triage_runs.max(1));
+        let per_round = options.triage_runs.div_ceil(rounds);
+        let mut samples: Vec<Vec<f64>> = vec![Vec::new(); engines.len()];
+        for round in 0..rounds {
+            for (i, (_, _, _, engine)) in engines.iter().enumerate() {
+                for _ in 0..per_round {
+                    let t = Instant::now();
+                    triage_once(engine, &text).await?;
+                    samples[i].push(t.elapsed().as_secs_f64() * 1e3);
+                }
+            }
+            progress(BenchEvent::Progress { done: round + 1, total: rounds, label: format!("triage over {size} passages") });
+        }
+        for ((variant, threads, spinning, engine), ms) in engines.iter().zip(samples) {
+            let v = variant.as_str();
+            let spin = |mut r: BenchRow| {
+                r.spinning = Some(*spinning);
+                r
+            };
+            rows.push(spin(row("squeezebert-mini", v, "triage", seq, 1, *threads, Some(size), ms)));
+            let snapshot = engine.recorder().snapshot(0);
+            for s in snapshot.stages.iter().filter(|s| !matches!(s.stage, Stage::Total | Stage::Inference | Stage::Compose)) {
+                rows.push(spin(BenchRow {
+                    p50_ms: s.p50_ms,
+                    p95_ms: s.p95_ms,
+                    p99_ms: s.p99_ms,
+                    max_ms: s.max_ms,
+                    min_ms: 0.0,
+                    runs: s.count as usize,
+                    per_s: if s.p50_ms > 0.0 { 1000.0 / s.p50_ms } else { 0.0 },
+                    ..row("squeezebert-mini", v, s.stage.as_str(), seq, 1, *threads, Some(size), vec![])
+                }));
+            }
+        }
+        for (_, _, _, engine) in engines {
+            engine.shutdown(crate::worker::Shutdown::Drain).await;
         }
     }
+    Ok(rows)
+}
 
-    // Throughput: many concurrent callers, the worker batches what queues up.
-    if options.throughput_messages > 0 {
-        let texts: Vec<String> = (0..options.throughput_messages).map(|i| CORPUS[i % CORPUS.len()].to_string()).collect();
-        engine.recorder().reset();
-        let t = Instant::now();
-        let results = engine.analyze_many(&texts).await;
-        let elapsed = t.elapsed().as_secs_f64();
-        let failed = results.iter().filter(|r| r.is_err()).count();
-        if failed > 0 {
-            return Err(Error::Inference(format!("{failed} messages failed during the throughput run")));
-        }
-        let batches = engine.recorder().snapshot(0).batches;
-        let mut r =
-            row("squeezebert-mini", variant.as_str(), "throughput", batches.mean_seq.round() as usize, 0, threads, None, vec![]);
-        r.batch = batches.mean_size.round() as usize;
-        r.runs = texts.len();
-        r.per_s = texts.len() as f64 / elapsed;
-        rows.push(r);
+/// Throughput through the tokio worker: `clients` concurrent callers each send messages back to
+/// back; the worker batches what queues up. One row per (variant, threads, max batch), with the
+/// callers' own latency percentiles, so the rows trace the throughput/latency curve of the
+/// batching policy.
+async fn measure_throughput(
+    options: &BenchOptions,
+    dir: &Path,
+    progress: &mut (dyn FnMut(BenchEvent) + Send),
+) -> Result<Vec<BenchRow>> {
+    let mut rows = Vec::new();
+    if options.throughput_messages == 0 {
+        return Ok(rows);
     }
-    engine.shutdown(crate::worker::Shutdown::Drain).await;
+    let clients = 64;
+    let per_client = options.throughput_messages.div_ceil(clients);
+    let total = options.variants.len() * options.threads.len() * options.max_batches.len();
+    let mut done = 0;
+    for &variant in &options.variants {
+        for &threads in &options.threads {
+            for &max_batch in &options.max_batches {
+                let policy = BatchPolicy { max_batch, ..BatchPolicy::default() };
+                let engine = open_engine(options, variant, threads, false, &dir.join("throughput.db"), policy).await?;
+                let started = Instant::now();
+                let tasks: Vec<_> = (0..clients)
+                    .map(|c| {
+                        let engine = engine.clone();
+                        tokio::spawn(async move {
+                            let mut ms = Vec::with_capacity(per_client);
+                            for i in 0..per_client {
+                                let t = Instant::now();
+                                engine.analyze(CORPUS[(c + i) % CORPUS.len()]).await?;
+                                ms.push(t.elapsed().as_secs_f64() * 1e3);
+                            }
+                            Ok::<_, Error>(ms)
+                        })
+                    })
+                    .collect();
+                let mut ms = Vec::new();
+                for task in tasks {
+                    ms.extend(task.await.map_err(|e| Error::Inference(format!("benchmark client panicked: {e}")))??);
+                }
+                let elapsed = started.elapsed().as_secs_f64();
+                let batches = engine.recorder().snapshot(0).batches;
+                let messages = ms.len();
+                let mut r = row(
+                    "squeezebert-mini",
+                    variant.as_str(),
+                    "throughput",
+                    batches.mean_seq.round() as usize,
+                    0,
+                    threads,
+                    None,
+                    ms,
+                );
+                r.batch = batches.mean_size.round() as usize;
+                r.max_batch = Some(max_batch);
+                r.clients = Some(clients);
+                r.per_s = messages as f64 / elapsed;
+                rows.push(r);
+                engine.shutdown(crate::worker::Shutdown::Drain).await;
+                done += 1;
+                progress(BenchEvent::Progress { done, total, label: "throughput through the worker".into() });
+            }
+        }
+    }
     Ok(rows)
 }
 
@@ -475,25 +649,29 @@ pub async fn run(options: &BenchOptions, mut progress: impl FnMut(&BenchEvent) +
     let mut notes = Vec::new();
     let mut loads = Vec::new();
     let mut sink = |e: BenchEvent| progress(&e);
-    let mut configs = load_configs(options, &mut notes, &mut loads)?;
+
     if options.baselines_dir.as_ref().is_some_and(|d| !d.join("bert-base/manifest.json").is_file()) {
         notes.push("baseline models not found: generate them with `python3 models/scripts/make_baselines.py`".into());
     }
+    let dir = tempfile_dir()?;
+    // Before any other model is loaded, so that the figure is the engine's alone.
+    let engine_memory = if options.engine_memory && !options.kb_sizes.is_empty() {
+        Some(measure_engine_memory(options, &dir, &mut sink).await?)
+    } else {
+        None
+    };
+    let mut configs = load_configs(options, &mut notes, &mut loads)?;
     // The inference loop is synchronous on purpose: nothing else shares the threads it times.
     let mut results = tokio::task::block_in_place(|| measure_inference(options, &mut configs, &mut sink))?;
     drop(configs);
-    let dir = tempfile_dir()?;
-    for &variant in &options.variants {
-        for &threads in &options.threads {
-            let db = dir.join(format!("bench-{}-{threads}.db", variant.as_str()));
-            results.extend(measure_triage(options, variant, threads, &db, &mut sink).await?);
-        }
-    }
+    results.extend(measure_triage(options, &dir, &mut sink).await?);
+    results.extend(measure_throughput(options, &dir, &mut sink).await?);
     let _ = std::fs::remove_dir_all(&dir);
     let (_, peak) = crate::memory::process_rss();
     Ok(BenchReport {
         results,
         loads,
+        engine_memory,
         peak_rss_bytes: peak,
         cpu: cpu_name(),
         cores: crate::model::backend::available_threads(),
@@ -513,6 +691,7 @@ pub async fn run_in_app(engine: &Arc<Engine>, progress: impl FnMut(&BenchEvent) 
     let mut options = BenchOptions::quick(engine.config().model_dir.clone());
     options.ort_library = engine.config().ort_library.clone();
     options.variants = vec![engine.config().variant];
+    options.engine_memory = false;
     run(&options, progress).await
 }
 
@@ -520,24 +699,48 @@ pub async fn run_in_app(engine: &Arc<Engine>, progress: impl FnMut(&BenchEvent) 
 pub fn format_table(report: &BenchReport) -> String {
     let mut out = format!("CPU: {} ({} threads available)\n\n", report.cpu, report.cores);
     out.push_str(&format!(
-        "{:<17} {:<5} {:<11} {:>4} {:>5} {:>3} {:>8} {:>9} {:>9} {:>9} {:>10}\n",
+        "{:<17} {:<5} {:<11} {:>4} {:>5} {:>4} {:>8} {:>9} {:>9} {:>9} {:>10}\n",
         "model", "var", "stage", "seq", "batch", "thr", "kb", "p50 ms", "p95 ms", "p99 ms", "msg/s"
     ));
-    for r in &report.results {
+    for r in report.results.iter().filter(|r| r.max_batch.is_none()) {
         out.push_str(&format!(
-            "{:<17} {:<5} {:<11} {:>4} {:>5} {:>3} {:>8} {:>9.3} {:>9.3} {:>9.3} {:>10.0}\n",
+            "{:<17} {:<5} {:<11} {:>4} {:>5} {:>4} {:>8} {:>9.3} {:>9.3} {:>9.3} {:>10.0}\n",
             r.model,
             r.variant,
             r.stage,
             r.seq,
             r.batch,
-            r.threads,
+            format!("{}{}", r.threads, if r.spinning == Some(true) { "s" } else { "" }),
             r.kb_chunks.map(|k| k.to_string()).unwrap_or_default(),
             r.p50_ms,
             r.p95_ms,
             r.p99_ms,
             r.per_s
         ));
+    }
+    let curve: Vec<&BenchRow> = report.results.iter().filter(|r| r.max_batch.is_some()).collect();
+    if !curve.is_empty() {
+        out.push_str("\nThroughput through the worker (concurrent callers; latency as each caller saw it):\n");
+        out.push_str(&format!(
+            "  {:<5} {:>3} {:>9} {:>10} {:>8} {:>10} {:>9} {:>9}\n",
+            "var", "thr", "max batch", "mean batch", "clients", "msg/s", "p50 ms", "p99 ms"
+        ));
+        for r in curve {
+            out.push_str(&format!(
+                "  {:<5} {:>3} {:>9} {:>10} {:>8} {:>10.0} {:>9.2} {:>9.2}\n",
+                r.variant,
+                r.threads,
+                r.max_batch.unwrap_or(0),
+                r.batch,
+                r.clients.unwrap_or(0),
+                r.per_s,
+                r.p50_ms,
+                r.p99_ms
+            ));
+        }
+    }
+    if report.results.iter().any(|r| r.spinning == Some(true)) {
+        out.push_str("(thr \"2s\": ONNX Runtime's threads spinning between runs)\n");
     }
     let ratios = ratio_lines(report);
     if !ratios.is_empty() {
@@ -554,6 +757,16 @@ pub fn format_table(report: &BenchReport) -> String {
             l.threads,
             l.load_ms,
             l.file_bytes as f64 / 1048576.0
+        ));
+    }
+    if let Some(m) = &report.engine_memory {
+        let mib = |b: Option<u64>| b.map_or("?".to_string(), |b| format!("{:.1} MiB", b as f64 / 1048576.0));
+        out.push_str(&format!(
+            "Engine memory ({} model, {} passages, after 50 triaged messages): process RSS {} (before the engine: {})\n",
+            m.variant,
+            m.kb_chunks,
+            mib(m.process_rss_bytes),
+            mib(m.process_rss_before_bytes)
         ));
     }
     if let Some(rss) = report.peak_rss_bytes {

@@ -84,6 +84,8 @@ pub struct EngineConfig {
     pub provider: Provider,
     /// Intra-op threads of ONNX Runtime; 0 lets it choose (one per core).
     pub threads: usize,
+    /// ONNX Runtime's intra-op threads busy-wait between runs (see [`crate::model::runtime::SessionOptions`]).
+    pub spinning: bool,
     pub database: PathBuf,
     pub batch: BatchPolicy,
     /// Path of `libonnxruntime.so`; `None` searches the usual places (see [`crate::model::runtime`]).
@@ -97,6 +99,7 @@ impl EngineConfig {
             variant: Variant::default(),
             provider: Provider::default(),
             threads: 0,
+            spinning: false,
             database: database.into(),
             batch: BatchPolicy::default(),
             ort_library: None,

@@ -73,6 +73,8 @@ pub struct EngineStatus {
     pub database: String,
     pub model_dir: String,
     pub manifest: Manifest,
+    /// What the loaded model cannot do (heads it lacks).
+    pub missing_features: Vec<crate::model::manifest::MissingFeature>,
     pub process_rss_bytes: Option<u64>,
     pub process_peak_rss_bytes: Option<u64>,
     pub cpu_threads: usize,
@@ -86,7 +88,7 @@ impl Engine {
         let folder = ModelFolder::open(&config.model_dir, config.variant)?;
         let manifest = folder.manifest.clone();
         let encoder = Arc::new(TextEncoder::from_file(&folder.tokenizer_path(), manifest.max_length)?);
-        let options = SessionOptions { provider: config.provider, threads: config.threads };
+        let options = SessionOptions { provider: config.provider, threads: config.threads, spinning: config.spinning };
         let library = config.ort_library.clone();
         let variant = config.variant;
         let backend = tokio::task::spawn_blocking(move || OnnxBackend::load(folder, variant, &options, library.as_deref()))
@@ -124,6 +126,10 @@ impl Engine {
 
     pub fn intent_store(&self) -> &IntentStore {
         &self.intents
+    }
+
+    pub fn encoder(&self) -> &TextEncoder {
+        &self.encoder
     }
 
     pub fn database(&self) -> &Database {
@@ -346,6 +352,7 @@ impl Engine {
             database: self.db.path().display().to_string(),
             model_dir: self.config.model_dir.display().to_string(),
             manifest: self.manifest.clone(),
+            missing_features: self.manifest.missing_features(),
             process_rss_bytes: rss,
             process_peak_rss_bytes: peak,
             cpu_threads: available_threads(),

@@ -39,7 +39,9 @@ fn check_variant(variant: Variant) {
         file.display()
     );
     let encoder = TextEncoder::from_file(&folder.tokenizer_path(), folder.manifest.max_length).unwrap();
-    let mut backend = OnnxBackend::load(folder, variant, &SessionOptions { provider: Provider::Cpu, threads: 1 }, None).unwrap();
+    let mut backend =
+        OnnxBackend::load(folder, variant, &SessionOptions { provider: Provider::Cpu, threads: 1, spinning: false }, None)
+            .unwrap();
     let texts = golden["texts"].as_array().unwrap();
     assert!(texts.len() >= 10);
     for case in texts {
@@ -78,7 +80,8 @@ fn batching_does_not_change_a_message_result() {
     let folder = ModelFolder::open(&common::model_dir(), Variant::Fp32).unwrap();
     let encoder = TextEncoder::from_file(&folder.tokenizer_path(), folder.manifest.max_length).unwrap();
     let mut backend =
-        OnnxBackend::load(folder, Variant::Fp32, &SessionOptions { provider: Provider::Cpu, threads: 1 }, None).unwrap();
+        OnnxBackend::load(folder, Variant::Fp32, &SessionOptions { provider: Provider::Cpu, threads: 1, spinning: false }, None)
+            .unwrap();
     let texts: Vec<&str> = golden["texts"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap()).collect();
     let encoded: Vec<Vec<i64>> = texts.iter().map(|t| encoder.encode(t).unwrap().ids).collect();
     let out = backend.forward(&TokenBatch::from_sequences(encoded.iter().map(Vec::as_slice))).unwrap();

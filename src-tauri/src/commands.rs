@@ -10,7 +10,7 @@ use squeezedesk::chat::{self, ChatEvent, ChatMessage, Conversation};
 use squeezedesk::engine::{EngineStatus, ImportEvent, ImportSummary};
 use squeezedesk::intents::{CustomIntent, CustomIntentMatch};
 use squeezedesk::kb::{Article, Document, DocumentSummary, Format, KbStats, SearchResults};
-use squeezedesk::model::manifest::{self, Manifest};
+use squeezedesk::model::manifest::{self, Manifest, MissingFeature};
 use squeezedesk::triage::{self, InboxFilter, InboxItem, Rejected};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -299,6 +299,8 @@ pub async fn settings_apply(state: State<'_, AppState>, settings: Settings) -> C
 pub struct ModelEntry {
     dir: String,
     manifest: Option<Manifest>,
+    /// What the model cannot do (heads it lacks); empty when unusable.
+    missing_features: Vec<MissingFeature>,
     error: Option<String>,
     active: bool,
 }
@@ -315,7 +317,8 @@ pub async fn models_list(state: State<'_, AppState>) -> CommandResult<Vec<ModelE
                 Ok(m) => (Some(m), None),
                 Err(e) => (None, Some(e.to_string())),
             };
-            ModelEntry { dir: dir.display().to_string(), manifest, error, active: is_active }
+            let missing_features = manifest.as_ref().map(Manifest::missing_features).unwrap_or_default();
+            ModelEntry { dir: dir.display().to_string(), manifest, missing_features, error, active: is_active }
         })
         .collect())
 }

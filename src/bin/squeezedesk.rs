@@ -49,6 +49,10 @@ struct EngineArgs {
     /// ONNX Runtime intra-op threads (0: one per core).
     #[arg(long, global = true, default_value_t = 0)]
     threads: usize,
+    /// Let ONNX Runtime's threads busy-wait between runs (lower latency on an otherwise idle
+    /// machine, slower retrieval right after inference on 2 cores).
+    #[arg(long, global = true)]
+    spin: bool,
     /// SQLite database file (default: the platform's data directory).
     #[arg(long, global = true, env = "SQUEEZEDESK_DB")]
     db: Option<PathBuf>,
@@ -66,6 +70,7 @@ impl EngineArgs {
         config.variant = self.variant;
         config.provider = self.provider;
         config.threads = self.threads;
+        config.spinning = self.spin;
         config.ort_library = self.ort_lib.clone();
         config
     }
@@ -117,9 +122,6 @@ enum Command {
         /// One JSON object instead of the table.
         #[arg(long)]
         json: bool,
-        /// Measure only this many intra-op threads (default: 1 and 2, interleaved).
-        #[arg(long = "bench-threads", value_name = "N")]
-        bench_threads: Option<usize>,
         /// Timed runs per configuration and length.
         #[arg(long)]
         runs: Option<usize>,
@@ -276,29 +278,35 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         let root = dir.clone().unwrap_or_else(|| default_model_dir().parent().map(PathBuf::from).unwrap_or_default());
         for (path, manifest) in manifest::discover(&root) {
             match manifest {
-                Ok(m) => println!(
-                    "{}\t{} {}\tvariants: {}\theads: {}",
-                    path.display(),
-                    m.name,
-                    m.version,
-                    m.variants.keys().cloned().collect::<Vec<_>>().join(","),
-                    [m.heads.intent.as_ref().map(|_| "intent"), m.heads.sentiment.as_ref().map(|_| "sentiment")]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
+                Ok(m) => {
+                    println!(
+                        "{}\t{} {}\tvariants: {}\theads: {}",
+                        path.display(),
+                        m.name,
+                        m.version,
+                        m.variants.keys().cloned().collect::<Vec<_>>().join(","),
+                        [m.heads.intent.as_ref().map(|_| "intent"), m.heads.sentiment.as_ref().map(|_| "sentiment")]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    );
+                    for missing in m.missing_features() {
+                        println!("\tlacks {}: {}", missing.feature, missing.consequence);
+                    }
+                }
                 Err(e) => println!("{}\tunusable: {e}", path.display()),
             }
         }
         return Ok(std::process::ExitCode::SUCCESS);
     }
-    if let Command::Bench { json, bench_threads, runs, quick, baselines } = &cli.command {
+    if let Command::Bench { json, runs, quick, baselines } = &cli.command {
         let config = cli.engine.config();
         let mut options =
             if *quick { BenchOptions::quick(config.model_dir.clone()) } else { BenchOptions::full(config.model_dir.clone()) };
         options.ort_library = config.ort_library.clone();
-        if let Some(t) = bench_threads.or((cli.engine.threads > 0).then_some(cli.engine.threads)) {
+        // `--threads N` measures N intra-op threads only; by default 1 and 2 are interleaved.
+        if let Some(t) = (cli.engine.threads > 0).then_some(cli.engine.threads) {
             options.threads = vec![t];
         }
         if let Some(r) = runs {

@@ -6,6 +6,7 @@ pub mod dense;
 pub mod search;
 pub mod source;
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
@@ -58,6 +59,10 @@ pub struct KnowledgeBase {
     /// `name@version` of the model whose embeddings are searched.
     model_tag: String,
     dense: RwLock<Option<Arc<dense::DenseIndex>>>,
+    /// How many passages hold each word looked up so far (FTS5's vocabulary table counts them by
+    /// walking the word's posting list, ~0.15 ms for a common word in 100k passages); cleared on
+    /// every write, like the dense index.
+    passage_counts: std::sync::Mutex<HashMap<String, usize>>,
 }
 
 pub fn content_hash(article: &Article) -> String {
@@ -71,7 +76,7 @@ pub fn content_hash(article: &Article) -> String {
 
 impl KnowledgeBase {
     pub fn new(db: Database, model_tag: String) -> Self {
-        Self { db, model_tag, dense: RwLock::new(None) }
+        Self { db, model_tag, dense: RwLock::new(None), passage_counts: Default::default() }
     }
 
     pub fn model_tag(&self) -> &str {
@@ -218,6 +223,45 @@ impl KnowledgeBase {
 
     fn invalidate(&self) {
         *self.dense.write().expect("dense index lock") = None;
+        self.passage_counts.lock().expect("passage count lock").clear();
+    }
+
+    /// How many passages hold each of `words` (absent: none), from the cache or FTS5's vocabulary.
+    pub async fn passage_counts(&self, words: &[String]) -> Result<HashMap<String, usize>> {
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        {
+            let cache = self.passage_counts.lock().expect("passage count lock");
+            for w in words {
+                match cache.get(w) {
+                    Some(&n) => {
+                        out.insert(w.clone(), n);
+                    }
+                    None => missing.push(w.clone()),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let placeholders = vec!["?"; missing.len()].join(",");
+        let mut lookup = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(format!(
+            "SELECT term, doc FROM chunks_fts_vocabulary WHERE term IN ({placeholders})"
+        )));
+        for w in &missing {
+            lookup = lookup.bind(w);
+        }
+        let found = lookup.fetch_all(self.db.pool()).await.map_err(|e| self.db.error(e))?;
+        let mut cache = self.passage_counts.lock().expect("passage count lock");
+        for w in missing {
+            cache.insert(w, 0);
+        }
+        for (term, n) in found {
+            let n = n.max(0) as usize;
+            cache.insert(term.clone(), n);
+            out.insert(term, n);
+        }
+        Ok(out)
     }
 
     /// The in-memory matrix of this model's chunk embeddings, loaded from SQLite on first use.
@@ -225,32 +269,26 @@ impl KnowledgeBase {
         if let Some(index) = self.dense.read().expect("dense index lock").clone() {
             return Ok(index);
         }
-        let rows = sqlx::query("SELECT id, embedding, model = ? FROM chunks ORDER BY id")
+        let rows = sqlx::query("SELECT id, document_id, embedding, model = ? FROM chunks ORDER BY id")
             .bind(&self.model_tag)
             .fetch_all(self.db.pool())
             .await
             .map_err(|e| self.db.error(e))?;
-        let mut chunk_ids = Vec::with_capacity(rows.len());
-        let mut matrix = Vec::new();
-        let mut dim = 0;
+        let mut index: Option<dense::DenseIndex> = None;
         let mut other_model = 0;
         for r in rows {
-            if !r.get::<bool, _>(2) {
+            if !r.get::<bool, _>(3) {
                 other_model += 1;
                 continue;
             }
-            let bytes: Vec<u8> = r.get(1);
+            let bytes: Vec<u8> = r.get(2);
             let v = vector::from_bytes(&bytes);
-            if dim == 0 {
-                dim = v.len();
-            }
-            if v.len() != dim {
-                continue;
-            }
-            chunk_ids.push(r.get(0));
-            matrix.extend_from_slice(&v);
+            // The first vector sets the width; one of another width (a corrupt row) is left out.
+            index.get_or_insert_with(|| dense::DenseIndex::new(v.len())).push(r.get(0), r.get(1), &v);
         }
-        let index = Arc::new(dense::DenseIndex { chunk_ids, dim, matrix, other_model });
+        let mut index = index.unwrap_or_else(|| dense::DenseIndex::new(0));
+        index.other_model = other_model;
+        let index = Arc::new(index);
         *self.dense.write().expect("dense index lock") = Some(index.clone());
         Ok(index)
     }

@@ -86,7 +86,37 @@ pub struct Manifest {
     pub files: BTreeMap<String, FileEntry>,
 }
 
+/// Something the app does that needs a head this model does not have, and what happens instead.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MissingFeature {
+    pub feature: String,
+    pub consequence: String,
+}
+
 impl Manifest {
+    /// What a model without some heads cannot do. Retrieval, answers and custom intents need only
+    /// the embedding, which every model has.
+    pub fn missing_features(&self) -> Vec<MissingFeature> {
+        let mut out = Vec::new();
+        if self.heads.intent.is_none() {
+            out.push(MissingFeature {
+                feature: "built-in intents".into(),
+                consequence: "no intent head: only the intents you define from example phrases classify messages, \
+                              and out-of-scope detection is off"
+                    .into(),
+            });
+        }
+        if self.heads.sentiment.is_none() {
+            out.push(MissingFeature {
+                feature: "sentiment".into(),
+                consequence: "no sentiment head: messages show no sentiment, the inbox lists it as \"unknown\" \
+                              and priority does not rise for negative messages"
+                    .into(),
+            });
+        }
+        out
+    }
+
     pub fn read(dir: &Path) -> Result<Self> {
         let path = dir.join("manifest.json");
         if !path.is_file() {

@@ -76,6 +76,10 @@ impl ProviderReport {
 pub struct SessionOptions {
     pub provider: Provider,
     pub threads: usize,
+    /// Whether ONNX Runtime's intra-op threads busy-wait for work between runs. Off by default:
+    /// on a 2-core machine the spinning threads take the cores from whatever runs right after
+    /// inference (retrieval, the next tokenisation); see docs/performance.md.
+    pub spinning: bool,
 }
 
 /// Builds a session, trying the requested provider first. A GPU provider that cannot be
@@ -90,7 +94,7 @@ pub fn build_session(model: &Path, options: &SessionOptions, library: Option<&Pa
     };
     let mut reasons = Vec::new();
     for &provider in attempts {
-        match try_build(env, model, options.threads, Some(provider)) {
+        match try_build(env, model, options, Some(provider)) {
             Ok(session) => {
                 let report = ProviderReport { requested: options.provider, active: provider, fallback_reasons: reasons };
                 return Ok((session, report));
@@ -101,7 +105,7 @@ pub fn build_session(model: &Path, options: &SessionOptions, library: Option<&Pa
             }
         }
     }
-    let session = try_build(env, model, options.threads, None).map_err(|reason| classify_load_error(model, reason))?;
+    let session = try_build(env, model, options, None).map_err(|reason| classify_load_error(model, reason))?;
     let report = ProviderReport { requested: options.provider, active: Provider::Cpu, fallback_reasons: reasons };
     if report.fell_back() {
         tracing::warn!(requested = options.provider.as_str(), "running on the CPU execution provider instead");
@@ -112,15 +116,16 @@ pub fn build_session(model: &Path, options: &SessionOptions, library: Option<&Pa
 fn try_build(
     env: &Environment,
     model: &Path,
-    threads: usize,
+    options: &SessionOptions,
     provider: Option<Provider>,
 ) -> std::result::Result<Session, String> {
     let text = |e: ort::Error<ort::session::builder::SessionBuilder>| ort::Error::<()>::from(e).to_string();
     let mut builder =
         Session::builder(env).map_err(|e| e.to_string())?.with_optimization_level(GraphOptimizationLevel::All).map_err(text)?;
-    if threads > 0 {
-        builder = builder.with_intra_threads(threads).map_err(text)?;
+    if options.threads > 0 {
+        builder = builder.with_intra_threads(options.threads).map_err(text)?;
     }
+    builder = builder.with_intra_op_spinning(options.spinning).map_err(text)?;
     builder = match provider {
         Some(Provider::Cuda) => {
             builder.with_execution_providers([ep::CUDA::default().build().error_on_failure()]).map_err(text)?

@@ -64,7 +64,7 @@ impl TextEncoder {
             Some((byte, _)) => (&text[..byte], true),
             None => (text, false),
         };
-        let encoding = self.tokenizer.encode(prefix, true).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let encoding = self.tokenizer.encode_fast(prefix, true).map_err(|e| Error::Tokenizer(e.to_string()))?;
         let ids: Vec<i64> = encoding.get_ids().iter().map(|&id| id as i64).collect();
         // Only [CLS] and [SEP]: the text was all control or format characters.
         if ids.len() <= 2 {

@@ -330,12 +330,17 @@ export interface Manifest {
   };
   files: Record<string, FileEntry>;
 }
+export interface MissingFeature {
+  feature: string;
+  consequence: string;
+}
 export interface EngineStatus {
   backend: BackendInfo;
   batch_policy: BatchPolicy;
   database: string;
   model_dir: string;
   manifest: Manifest;
+  missing_features: MissingFeature[];
   process_rss_bytes: number | null;
   process_peak_rss_bytes: number | null;
   cpu_threads: number;
@@ -344,6 +349,7 @@ export interface EngineStatus {
 export interface ModelEntry {
   dir: string;
   manifest: Manifest | null;
+  missing_features: MissingFeature[];
   error: string | null;
   active: boolean;
 }

@@ -1,6 +1,7 @@
 // The shell: navigation between views, the error banner, keyboard shortcuts (Alt+1…6).
 import { h, mount } from './dom';
 import { errorBanner, showError } from './errors';
+import { modelNotice, refreshModelNotice } from './model-notice';
 import { createChatView } from './views/chat';
 import { createDevView } from './views/dev';
 import { createInboxView } from './views/inbox';
@@ -87,7 +88,7 @@ export function startApp(root: HTMLElement): App {
   mount(
     root,
     h('a', { class: 'skip', href: '#content' }, 'Skip to content'),
-    h('div', { class: 'shell' }, nav, h('div', { class: 'main-col' }, errorBanner(), main)),
+    h('div', { class: 'shell' }, nav, h('div', { class: 'main-col' }, errorBanner(), modelNotice(), main)),
   );
 
   document.addEventListener('keydown', (e) => {
@@ -99,6 +100,7 @@ export function startApp(root: HTMLElement): App {
     }
   });
   window.addEventListener('unhandledrejection', (e) => showError(e.reason));
+  void refreshModelNotice();
 
   const fromHash = location.hash.slice(1) as ViewId;
   show(VIEWS.some((v) => v.id === fromHash) ? fromHash : 'chat');

@@ -76,6 +76,7 @@ export function engineStatus(fallback: string[] = []): EngineStatus {
       name: 'squeezebert-mini', version: '1.0', architecture: 'squeezebert', description: '', variants: { fp32: 'model.onnx', int8: 'model.int8.onnx' },
       tokenizer: 'tokenizer.json', max_length: 128, embedding_dim: 384, pooling: 'mean', inputs: ['input_ids', 'attention_mask'], outputs: {}, heads: {}, files: {},
     },
+    missing_features: [],
     process_rss_bytes: 200 * 1024 * 1024,
     process_peak_rss_bytes: 250 * 1024 * 1024,
     cpu_threads: 2,

@@ -2,6 +2,7 @@
 import { api, type ModelEntry, type Provider, type Settings, type Variant } from '../api';
 import { fmt, h, mount } from '../dom';
 import { attempt } from '../errors';
+import { renderModelNotice } from '../model-notice';
 import type { View } from './types';
 
 export function createSettingsView(): View {
@@ -45,6 +46,9 @@ export function createSettingsView(): View {
     mount(
       modelInfo,
       man ? `${man.name} ${man.version} · ${man.architecture || 'model'} · variants: ${Object.keys(man.variants).join(', ')} · max ${man.max_length} tokens` : '',
+      m.missing_features?.length
+        ? h('span', { class: 'warn-inline', testid: 'settings-model-lacks' }, ` · lacks ${m.missing_features.map((f) => f.feature).join(', ')}`)
+        : null,
     );
   }
   modelDir.addEventListener('change', describeModel);
@@ -97,6 +101,7 @@ export function createSettingsView(): View {
       h('p', { testid: 'settings-provider-report' }, `Provider: ${p.active} (requested ${p.requested}) · ${status.backend.model} ${status.backend.variant} · ${status.backend.threads} threads · loaded in ${fmt(status.backend.load_ms, 0)} ms`),
       p.fallback_reasons.length ? h('div', { class: 'warn-box' }, h('p', null, 'Fell back to CPU:'), h('ul', null, p.fallback_reasons.map((r) => h('li', null, r)))) : null,
     );
+    renderModelNotice(`${status.manifest.name} ${status.manifest.version}`, status.missing_features);
     models = (await attempt('Listing models', () => api.modelsList())) ?? models;
     fill(s);
   }

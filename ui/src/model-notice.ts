@@ -1,0 +1,38 @@
+// A line under the error banner when the loaded model lacks heads: which features are off and
+// what happens instead (a converted headless checkpoint still serves retrieval and custom intents).
+import { api, type MissingFeature } from './api';
+import { h, mount } from './dom';
+
+let notice: HTMLElement | null = null;
+
+export function modelNotice(): HTMLElement {
+  if (!notice) {
+    notice = h('div', { class: 'model-notice', testid: 'model-notice', role: 'status', hidden: true });
+  }
+  return notice;
+}
+
+export function renderModelNotice(model: string, missing: MissingFeature[]): void {
+  const el = modelNotice();
+  if (!missing.length) {
+    el.hidden = true;
+    el.replaceChildren();
+    return;
+  }
+  mount(
+    el,
+    h('strong', null, `${model} lacks ${missing.map((m) => m.feature).join(' and ')}. `),
+    h('ul', null, missing.map((m) => h('li', { testid: 'model-missing-feature' }, m.consequence))),
+  );
+  el.hidden = false;
+}
+
+/** Reads the engine's status and shows what its model lacks; silent if the engine is not up. */
+export async function refreshModelNotice(): Promise<void> {
+  try {
+    const status = await api.status(0);
+    renderModelNotice(`${status.manifest.name} ${status.manifest.version}`, status.missing_features ?? []);
+  } catch {
+    // The error banner reports a missing engine where it matters; this line stays as it was.
+  }
+}
