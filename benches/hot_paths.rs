@@ -17,21 +17,9 @@ fn model_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/models/squeezebert-mini"))
 }
 
-fn unit_vectors(n: usize, dim: usize, mut seed: u64) -> Vec<f32> {
-    let mut out = Vec::with_capacity(n * dim);
-    for _ in 0..n {
-        let mut v: Vec<f32> = (0..dim)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed % 20_000) as f32 / 10_000.0 - 1.0
-            })
-            .collect();
-        squeezedesk::vector::normalize(&mut v);
-        out.extend(v);
-    }
-    out
+fn unit_vectors(n: usize, dim: usize, seed: u64) -> Vec<f32> {
+    let mut rng = squeezedesk::vector::Xorshift::new(seed);
+    (0..n).flat_map(|_| rng.unit_vector(dim)).collect()
 }
 
 fn tokenize(c: &mut Criterion) {

@@ -19,7 +19,8 @@ use crate::error::{Error, Result};
 use crate::model::runtime::SessionOptions;
 use crate::model::{Backend, ModelFolder, OnnxBackend, TextEncoder, TokenBatch};
 use crate::profile::Stage;
-use crate::{triage, vector};
+use crate::triage;
+use crate::vector::{self, Xorshift};
 
 /// Real support-style English; messages of an exact token length are cut from their run.
 const CORPUS: &[&str] = &[
@@ -336,19 +337,28 @@ fn generated_vocabulary() -> Vec<String> {
     vocabulary
 }
 
-/// xorshift64: reproducible passages without a dependency.
-struct Xorshift(u64);
+/// Words drawn from [`generated_vocabulary`] with Zipf's law (exponent 1.07).
+struct ZipfWords {
+    vocabulary: Vec<String>,
+    cumulative: Vec<f64>,
+}
 
-impl Xorshift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
+impl ZipfWords {
+    fn new() -> Self {
+        let vocabulary = generated_vocabulary();
+        let mut total = 0.0;
+        let cumulative = (1..=vocabulary.len())
+            .map(|rank| {
+                total += 1.0 / (rank as f64).powf(1.07);
+                total
+            })
+            .collect();
+        Self { vocabulary, cumulative }
     }
 
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    fn sample(&self, rng: &mut Xorshift) -> &str {
+        let u = rng.unit() * self.cumulative.last().copied().unwrap_or(0.0);
+        &self.vocabulary[self.cumulative.partition_point(|&c| c < u).min(self.vocabulary.len() - 1)]
     }
 }
 
@@ -362,25 +372,15 @@ async fn generate_kb(engine: &Engine, n: usize, progress: &mut (dyn FnMut(BenchE
     if existing as usize >= n {
         return Ok(());
     }
-    let vocabulary = generated_vocabulary();
-    let mut cumulative = Vec::with_capacity(vocabulary.len());
-    let mut total = 0.0;
-    for rank in 1..=vocabulary.len() {
-        total += 1.0 / (rank as f64).powf(1.07);
-        cumulative.push(total);
-    }
-    let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15);
+    let words = ZipfWords::new();
+    let mut rng = Xorshift::new(1);
     let dim = engine.manifest().embedding_dim;
     let tag = engine.knowledge_base().model_tag().to_string();
     let per_doc = 10;
     let docs = n.div_ceil(per_doc);
     let mut tx = db.pool().begin().await.map_err(|e| db.error(e))?;
     for d in (existing as usize / per_doc)..docs {
-        let mut sample = || {
-            let u = rng.unit() * total;
-            &vocabulary[cumulative.partition_point(|&c| c < u).min(vocabulary.len() - 1)]
-        };
-        let title = format!("Generated article {d}: {} {}", sample(), sample());
+        let title = format!("Generated article {d}: {} {}", words.sample(&mut rng), words.sample(&mut rng));
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO documents (path, title, body, format, content_hash) VALUES (?, ?, '', 'text', '') RETURNING id",
         )
@@ -390,14 +390,8 @@ async fn generate_kb(engine: &Engine, n: usize, progress: &mut (dyn FnMut(BenchE
         .await
         .map_err(|e| db.error(e))?;
         for c in 0..per_doc {
-            let text: Vec<&str> = (0..40)
-                .map(|_| {
-                    let u = rng.unit() * total;
-                    vocabulary[cumulative.partition_point(|&c| c < u).min(vocabulary.len() - 1)].as_str()
-                })
-                .collect();
-            let mut v: Vec<f32> = (0..dim).map(|_| rng.unit() as f32 * 2.0 - 1.0).collect();
-            vector::normalize(&mut v);
+            let text: Vec<&str> = (0..40).map(|_| words.sample(&mut rng)).collect();
+            let v = rng.unit_vector(dim);
             sqlx::query("INSERT INTO chunks (document_id, ord, heading, text, embedding, model) VALUES (?, ?, '', ?, ?, ?)")
                 .bind(id)
                 .bind(c as i64)

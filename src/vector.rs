@@ -29,6 +29,36 @@ pub fn from_bytes(bytes: &[u8]) -> Vec<f32> {
     bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
 }
 
+/// xorshift64: reproducible pseudo-random data (generated knowledge bases, benchmarks, tests)
+/// without a dependency; not for anything that needs real randomness.
+pub struct Xorshift(u64);
+
+impl Xorshift {
+    pub fn new(seed: u64) -> Self {
+        // Zero is xorshift's one fixed point.
+        Self(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A random L2-normalised vector of `dim` components.
+    pub fn unit_vector(&mut self, dim: usize) -> Vec<f32> {
+        let mut v: Vec<f32> = (0..dim).map(|_| self.unit() as f32 * 2.0 - 1.0).collect();
+        normalize(&mut v);
+        v
+    }
+}
+
 /// Appends the symmetric 8-bit codes of `v` to `out` and returns their scale
 /// (`v[i] ≈ code[i] × scale`, `scale = max|v| / 127`).
 pub fn quantize_i8_into(v: &[f32], out: &mut Vec<i8>) -> f32 {

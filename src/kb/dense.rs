@@ -95,20 +95,6 @@ impl DenseIndex {
 mod tests {
     use super::*;
 
-    fn unit(seed: u64, dim: usize) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        let mut v: Vec<f32> = (0..dim)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s % 20_000) as f32 / 10_000.0 - 1.0
-            })
-            .collect();
-        vector::normalize(&mut v);
-        v
-    }
-
     #[test]
     fn top_k_orders_by_similarity() {
         let mut index = DenseIndex::new(2);
@@ -125,13 +111,14 @@ mod tests {
     #[test]
     fn quantised_cosines_stay_within_2e_3_of_exact_and_keep_the_order() {
         let dim = 384;
-        let rows: Vec<Vec<f32>> = (0..2_000).map(|i| unit(i + 1, dim)).collect();
+        let mut rng = vector::Xorshift::new(7);
+        let rows: Vec<Vec<f32>> = (0..2_000).map(|_| rng.unit_vector(dim)).collect();
         let mut index = DenseIndex::new(dim);
         for (i, r) in rows.iter().enumerate() {
             index.push(i as i64, 0, r);
         }
         // A query close to row 7, so that the top of the ranking is well separated.
-        let mut query: Vec<f32> = rows[7].iter().zip(unit(99_999, dim)).map(|(a, b)| a + 0.5 * b).collect();
+        let mut query: Vec<f32> = rows[7].iter().zip(rng.unit_vector(dim)).map(|(a, b)| a + 0.5 * b).collect();
         vector::normalize(&mut query);
         let mut worst = 0f32;
         for (row, r) in rows.iter().enumerate() {
