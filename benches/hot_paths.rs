@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use squeezedesk::kb::dense::DenseIndex;
+use squeezedesk::kb::dense::{DenseIndex, DenseQuery};
 use squeezedesk::kb::search::fts_query;
 use squeezedesk::model::backend::mean_pool;
 use squeezedesk::model::heads::decide_intent;
@@ -82,7 +82,9 @@ fn dense_scan(c: &mut Criterion) {
         for (i, row) in vectors.chunks_exact(dim).enumerate() {
             index.push(i as i64, i as i64 / 10, row);
         }
-        group.bench_with_input(BenchmarkId::new("i8 matrix (shipped)", n), &n, |b, _| b.iter(|| index.top_k(&query, 50)));
+        group.bench_with_input(BenchmarkId::new("i8 matrix (shipped)", n), &n, |b, _| {
+            b.iter(|| index.top_k(&DenseQuery::new(&query), 50))
+        });
         group.bench_with_input(BenchmarkId::new("f32 matrix", n), &n, |b, _| b.iter(|| f32_top_k(&vectors, dim, &query, 50)));
         let pool = sqlite_vec_table(&rt, &vectors, dim);
         let q = squeezedesk::vector::to_bytes(&query);

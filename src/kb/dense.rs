@@ -55,19 +55,17 @@ impl DenseIndex {
     }
 
     /// The `k` rows most similar to `query`, best first, as (row, cosine).
-    pub fn top_k(&self, query: &[f32], k: usize) -> Vec<(usize, f32)> {
-        if self.is_empty() || query.len() != self.dim {
+    pub fn top_k(&self, query: &DenseQuery, k: usize) -> Vec<(usize, f32)> {
+        if self.is_empty() || query.codes.len() != self.dim {
             return Vec::new();
         }
-        let mut q = Vec::with_capacity(self.dim);
-        let q_scale = vector::quantize_i8_into(query, &mut q);
         let mut raw = vec![0i32; self.len()];
-        vector::dot_i8_rows(&self.codes, &q, &mut raw);
+        vector::dot_i8_rows(&self.codes, &query.codes, &mut raw);
         // The best k so far, best first; most rows fall below the k-th and cost one comparison.
         let k = k.min(self.len());
         let mut best: Vec<(usize, f32)> = Vec::with_capacity(k + 1);
         for (row, (&d, &s)) in raw.iter().zip(&self.scales).enumerate() {
-            let score = d as f32 * s * q_scale;
+            let score = d as f32 * s * query.scale;
             if best.len() == k && best.last().is_some_and(|last| score <= last.1) {
                 continue;
             }
@@ -82,12 +80,24 @@ impl DenseIndex {
         self.chunk_ids.binary_search(&chunk_id).ok()
     }
 
-    /// Cosine of one row to `query` (both quantised, as in [`Self::top_k`]).
-    pub fn cosine(&self, row: usize, query: &[f32]) -> f32 {
-        let mut q = Vec::with_capacity(self.dim);
-        let q_scale = vector::quantize_i8_into(query, &mut q);
+    /// Cosine of one row to `query`.
+    pub fn cosine(&self, row: usize, query: &DenseQuery) -> f32 {
         let codes = &self.codes[row * self.dim..(row + 1) * self.dim];
-        vector::dot_i8(codes, &q) as f32 * self.scales[row] * q_scale
+        vector::dot_i8(codes, &query.codes) as f32 * self.scales[row] * query.scale
+    }
+}
+
+/// A query embedding quantised like the rows, once per search.
+pub struct DenseQuery {
+    codes: Vec<i8>,
+    scale: f32,
+}
+
+impl DenseQuery {
+    pub fn new(embedding: &[f32]) -> Self {
+        let mut codes = Vec::with_capacity(embedding.len());
+        let scale = vector::quantize_i8_into(embedding, &mut codes);
+        Self { codes, scale }
     }
 }
 
@@ -102,7 +112,7 @@ mod tests {
             assert!(index.push(id, id * 10, &v));
         }
         assert!(!index.push(4, 40, &[1.0, 0.0, 0.0]), "a vector of another width is refused");
-        let top = index.top_k(&[0.0, 1.0], 2);
+        let top = index.top_k(&DenseQuery::new(&[0.0, 1.0]), 2);
         assert_eq!(top.iter().map(|t| t.0).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(index.row_of(3), Some(2));
         assert_eq!(index.document_ids[2], 30);
@@ -120,12 +130,13 @@ mod tests {
         // A query close to row 7, so that the top of the ranking is well separated.
         let mut query: Vec<f32> = rows[7].iter().zip(rng.unit_vector(dim)).map(|(a, b)| a + 0.5 * b).collect();
         vector::normalize(&mut query);
+        let quantised = DenseQuery::new(&query);
         let mut worst = 0f32;
         for (row, r) in rows.iter().enumerate() {
-            worst = worst.max((index.cosine(row, &query) - vector::dot(r, &query)).abs());
+            worst = worst.max((index.cosine(row, &quantised) - vector::dot(r, &query)).abs());
         }
         assert!(worst < 2e-3, "largest cosine error {worst}");
-        let top = index.top_k(&query, 5);
+        let top = index.top_k(&quantised, 5);
         assert_eq!(top[0].0, 7);
         let mut exact: Vec<(usize, f32)> = rows.iter().enumerate().map(|(i, r)| (i, vector::dot(r, &query))).collect();
         exact.sort_by(|a, b| b.1.total_cmp(&a.1));
