@@ -1,6 +1,6 @@
 // A line under the error banner when the loaded model lacks heads: which features are off and
 // what happens instead (a converted headless checkpoint still serves retrieval and custom intents).
-import { api, type MissingFeature } from './api';
+import { api, type EngineStatus } from './api';
 import { h, mount } from './dom';
 
 let notice: HTMLElement | null = null;
@@ -12,8 +12,10 @@ export function modelNotice(): HTMLElement {
   return notice;
 }
 
-export function renderModelNotice(model: string, missing: MissingFeature[]): void {
+/** Shows what the engine's model lacks, or hides the notice when it lacks nothing. */
+export function renderModelNotice(status: EngineStatus): void {
   const el = modelNotice();
+  const missing = status.missing_features ?? [];
   if (!missing.length) {
     el.hidden = true;
     el.replaceChildren();
@@ -21,7 +23,7 @@ export function renderModelNotice(model: string, missing: MissingFeature[]): voi
   }
   mount(
     el,
-    h('strong', null, `${model} lacks ${missing.map((m) => m.feature).join(' and ')}. `),
+    h('strong', null, `${status.manifest.name} ${status.manifest.version} lacks ${missing.map((m) => m.feature).join(' and ')}. `),
     h('ul', null, missing.map((m) => h('li', { testid: 'model-missing-feature' }, m.consequence))),
   );
   el.hidden = false;
@@ -30,8 +32,7 @@ export function renderModelNotice(model: string, missing: MissingFeature[]): voi
 /** Reads the engine's status and shows what its model lacks; silent if the engine is not up. */
 export async function refreshModelNotice(): Promise<void> {
   try {
-    const status = await api.status(0);
-    renderModelNotice(`${status.manifest.name} ${status.manifest.version}`, status.missing_features ?? []);
+    renderModelNotice(await api.status(0));
   } catch {
     // The error banner reports a missing engine where it matters; this line stays as it was.
   }

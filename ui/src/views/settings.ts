@@ -101,7 +101,7 @@ export function createSettingsView(): View {
       h('p', { testid: 'settings-provider-report' }, `Provider: ${p.active} (requested ${p.requested}) · ${status.backend.model} ${status.backend.variant} · ${status.backend.threads} threads · loaded in ${fmt(status.backend.load_ms, 0)} ms`),
       p.fallback_reasons.length ? h('div', { class: 'warn-box' }, h('p', null, 'Fell back to CPU:'), h('ul', null, p.fallback_reasons.map((r) => h('li', null, r)))) : null,
     );
-    renderModelNotice(`${status.manifest.name} ${status.manifest.version}`, status.missing_features);
+    renderModelNotice(status);
     models = (await attempt('Listing models', () => api.modelsList())) ?? models;
     fill(s);
   }
