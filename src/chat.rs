@@ -299,6 +299,75 @@ pub async fn delete_conversation(engine: &Engine, conversation_id: i64) -> Resul
     Ok(())
 }
 
+/// How a conversation is exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// Readable, with each answer's sources under it.
+    Md,
+    /// The conversation and its messages as stored, analyses and citations included.
+    Json,
+}
+
+impl ExportFormat {
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "md" => Ok(Self::Md),
+            "json" => Ok(Self::Json),
+            other => Err(Error::invalid(format!("unknown export format {other:?} (md or json)"))),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Md => "md",
+            Self::Json => "json",
+        }
+    }
+}
+
+/// A conversation in `format`.
+pub async fn export(engine: &Engine, conversation_id: i64, format: ExportFormat) -> Result<String> {
+    let (conversation, messages) = messages(engine, conversation_id).await?;
+    Ok(match format {
+        ExportFormat::Md => to_markdown(&conversation, &messages),
+        ExportFormat::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({ "conversation": conversation, "messages": messages }))
+                .map_err(|e| Error::invalid(format!("conversation {conversation_id} as JSON: {e}")))?
+                + "\n"
+        }
+    })
+}
+
+/// Writes an export into `dir` (created if missing) as `conversation-<id>.<ext>`, or
+/// `conversation-<id> (2).<ext>` and so on: an earlier export is never overwritten.
+pub fn save_export(
+    dir: &std::path::Path,
+    conversation_id: i64,
+    format: ExportFormat,
+    content: &str,
+) -> Result<std::path::PathBuf> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let mut n = 1;
+    loop {
+        let name = match n {
+            1 => format!("conversation-{conversation_id}.{}", format.extension()),
+            n => format!("conversation-{conversation_id} ({n}).{}", format.extension()),
+        };
+        let path = dir.join(name);
+        // `create_new` rather than a check then a write: two exports at once get two files.
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut file) => {
+                file.write_all(content.as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
+            Err(e) => return Err(Error::io(format!("creating {}", path.display()), e)),
+        }
+    }
+}
+
 /// A conversation as Markdown, with each answer's sources listed under it.
 pub fn to_markdown(conversation: &Conversation, messages: &[ChatMessage]) -> String {
     let mut out = format!("# {}\n\n_{}_\n\n", conversation.title, conversation.created_at);

@@ -137,3 +137,10 @@ pub fn default_database() -> PathBuf {
         .map(|dirs| dirs.data_dir().join("squeezedesk.db"))
         .unwrap_or_else(|| PathBuf::from("squeezedesk.db"))
 }
+
+/// Where the app saves exported conversations: the user's download folder, else the home folder.
+pub fn default_export_dir() -> PathBuf {
+    directories::UserDirs::new()
+        .map(|dirs| dirs.download_dir().unwrap_or(dirs.home_dir()).to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("."))
+}

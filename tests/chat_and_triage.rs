@@ -49,6 +49,20 @@ async fn answers_stream_with_citations_and_persist() {
     assert!(messages[1].sources.as_ref().is_some_and(|s| !s.is_empty()));
     let markdown = chat::to_markdown(&conversation, &messages);
     assert!(markdown.contains("lost-card.md") && markdown.contains("**You:** how long does shipping take?"), "{markdown}");
+
+    // Saved exports: a second one gets its own file, and the JSON holds every message.
+    let exports = tempfile::tempdir().unwrap();
+    let dir = exports.path().join("not yet there");
+    let first = chat::save_export(&dir, conversation_id, chat::ExportFormat::Md, &markdown).unwrap();
+    let second = chat::save_export(&dir, conversation_id, chat::ExportFormat::Md, "again").unwrap();
+    assert_eq!(first.file_name().unwrap().to_str(), Some(format!("conversation-{conversation_id}.md").as_str()));
+    assert_eq!(second.file_name().unwrap().to_str(), Some(format!("conversation-{conversation_id} (2).md").as_str()));
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), markdown, "the first export is not overwritten");
+    let json = chat::export(&engine, conversation_id, chat::ExportFormat::Json).await.unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed["messages"].as_array().map(Vec::len), Some(4));
+    assert_eq!(parsed["conversation"]["id"], conversation_id);
+    assert!(chat::ExportFormat::from_name("exe").unwrap_err().to_string().contains("unknown export format"));
 }
 
 #[tokio::test]

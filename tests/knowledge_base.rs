@@ -136,6 +136,75 @@ async fn edit_delete_and_reindex_keep_search_in_step() {
     assert_eq!(top_document(&engine, "I forgot my password").await, "reset-password.md");
 }
 
+/// The engine's dense index holds exactly the passages a fresh load from SQLite holds.
+async fn assert_index_in_step(engine: &squeezedesk::Engine, after: &str) {
+    let kb = engine.knowledge_base();
+    let kept = kb.dense_index().await.unwrap();
+    let fresh = squeezedesk::kb::KnowledgeBase::new(engine.database().clone(), kb.model_tag().to_string());
+    let loaded = fresh.dense_index().await.unwrap();
+    assert_eq!(kept.len(), loaded.len(), "after {after}: passages in the kept index vs in SQLite");
+    for row in 0..loaded.len() {
+        let chunk = loaded.chunk_id(row);
+        let kept_row = kept.row_of(chunk).unwrap_or_else(|| panic!("after {after}: chunk {chunk} missing"));
+        assert_eq!(kept.document_id(kept_row), loaded.document_id(row), "after {after}: chunk {chunk}");
+    }
+}
+
+/// Documents, fused scores and cosines of a search, for comparing two engines.
+async fn ranking(engine: &squeezedesk::Engine, query: &str) -> Vec<(String, f32, f32)> {
+    engine.search(query, 5).await.unwrap().results.into_iter().map(|h| (h.document, h.score, h.cosine)).collect()
+}
+
+#[tokio::test]
+async fn writes_after_the_first_search_reach_the_loaded_index() {
+    let (engine, dir) = common::fresh_engine().await;
+    engine.import_folder(&common::fixtures().join("kb"), |_| {}).await.unwrap();
+    // The first search loads the dense index; every write below must then be applied to it.
+    assert_eq!(top_document(&engine, "I forgot my password").await, "reset-password.md");
+    let article = |path: &str, title: &str, body: &str| squeezedesk::kb::Article {
+        path: path.into(),
+        title: title.into(),
+        body: body.into(),
+        format: squeezedesk::kb::Format::Text,
+    };
+    engine
+        .save_article(article("guides/shipping.txt", "Delivery by drone", "Orders now arrive by drone within two hours."))
+        .await
+        .unwrap();
+    assert_index_in_step(&engine, "an edit").await;
+    let added = engine
+        .save_article(article(
+            "gift-cards.txt",
+            "Gift cards",
+            "A gift card never expires. Its balance can be spent on any order.\n\nLost gift cards cannot be replaced.",
+        ))
+        .await
+        .unwrap();
+    assert_index_in_step(&engine, "a new article").await;
+    // Saved twice in a row, it holds the largest chunk ids, which SQLite hands out again.
+    engine
+        .save_article(article(&added.document, "Gift cards", "Gift cards never expire and can pay for any order."))
+        .await
+        .unwrap();
+    assert_index_in_step(&engine, "an edit that reuses chunk ids").await;
+    let refunds = engine.knowledge_base().get("refunds.md").await.unwrap();
+    engine.knowledge_base().delete(refunds.id).await.unwrap();
+    assert_index_in_step(&engine, "a delete").await;
+
+    assert_eq!(top_document(&engine, "does my gift card expire").await, "gift-cards.txt");
+    assert_eq!(top_document(&engine, "drone delivery").await, "guides/shipping.txt");
+    // An engine opened now loads its index from SQLite: the kept one must rank identically.
+    let reopened = common::engine(&dir.path().join("test.db")).await;
+    for query in ["how do I get my money back", "does my gift card expire", "my card was stolen", "when will my parcel arrive"] {
+        let (kept, loaded) = (ranking(&engine, query).await, ranking(&reopened, query).await);
+        assert!(kept.iter().all(|(d, _, _)| d != "refunds.md"), "{query}: deleted article found: {kept:?}");
+        assert_eq!(kept.len(), loaded.len(), "{query}: {kept:?} vs {loaded:?}");
+        for (a, b) in kept.iter().zip(&loaded) {
+            assert!(a.0 == b.0 && (a.1 - b.1).abs() < 1e-5 && (a.2 - b.2).abs() < 1e-5, "{query}: {kept:?} vs {loaded:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn importing_a_missing_folder_is_a_clear_error() {
     let (engine, dir) = common::fresh_engine().await;

@@ -93,14 +93,20 @@ pub async fn conversation_get(state: State<'_, AppState>, id: i64) -> CommandRes
     Ok(ConversationWithMessages { conversation, messages })
 }
 
+#[derive(Serialize)]
+pub struct SavedExport {
+    content: String,
+    /// The file it was written to.
+    path: String,
+}
+
+/// Exports a conversation to a new file in the export folder (the user's downloads by default).
 #[tauri::command]
-pub async fn conversation_export(state: State<'_, AppState>, id: i64, format: String) -> CommandResult<String> {
-    let (conversation, messages) = chat::messages(&*state.engine().await?, id).await.map_err(text_error)?;
-    match format.as_str() {
-        "md" => Ok(chat::to_markdown(&conversation, &messages)),
-        "json" => serde_json::to_string_pretty(&ConversationWithMessages { conversation, messages }).map_err(text_error),
-        other => Err(format!("unknown export format {other:?} (md or json)")),
-    }
+pub async fn conversation_export(state: State<'_, AppState>, id: i64, format: String) -> CommandResult<SavedExport> {
+    let format = chat::ExportFormat::from_name(&format).map_err(text_error)?;
+    let content = chat::export(&*state.engine().await?, id, format).await.map_err(text_error)?;
+    let path = chat::save_export(&state.export_dir, id, format, &content).map_err(text_error)?;
+    Ok(SavedExport { content, path: path.display().to_string() })
 }
 
 #[tauri::command]

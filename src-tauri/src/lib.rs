@@ -6,7 +6,7 @@ pub mod state;
 
 use std::path::PathBuf;
 
-use squeezedesk::config::{default_database, default_model_dir};
+use squeezedesk::config::{default_database, default_export_dir, default_model_dir};
 use squeezedesk::EngineConfig;
 use tauri::Manager;
 use tracing_subscriber::EnvFilter;
@@ -71,7 +71,8 @@ pub fn run() {
             let config = initial_config(app.path().resource_dir().ok());
             // Opening the engine (model load, migrations) before the window shows keeps every
             // command simple; a failure is kept and shown by the UI, not a crash.
-            let state = tauri::async_runtime::block_on(state::AppState::start(config));
+            let export_dir = std::env::var_os("SQUEEZEDESK_EXPORT_DIR").map(PathBuf::from).unwrap_or_else(default_export_dir);
+            let state = tauri::async_runtime::block_on(state::AppState::start(config, export_dir));
             app.manage(state);
             Ok(())
         })

@@ -42,15 +42,17 @@ impl Settings {
 pub struct AppState {
     engine: RwLock<Result<Arc<Engine>, String>>,
     config: RwLock<EngineConfig>,
+    /// Where exported conversations are written (the webview's own downloads go nowhere).
+    pub export_dir: PathBuf,
 }
 
 impl AppState {
-    pub async fn start(config: EngineConfig) -> Self {
+    pub async fn start(config: EngineConfig, export_dir: PathBuf) -> Self {
         let engine = Engine::open(config.clone()).await.map_err(|e| e.to_string());
         if let Err(e) = &engine {
             tracing::error!(error = %e, "the engine could not start");
         }
-        Self { engine: RwLock::new(engine), config: RwLock::new(config) }
+        Self { engine: RwLock::new(engine), config: RwLock::new(config), export_dir }
     }
 
     /// The running engine, or why there is none (shown by the UI as an error).

@@ -23,7 +23,7 @@ fn app() -> TestApp {
     let mut config = squeezedesk::EngineConfig::new(repo().join("models/squeezebert-mini"), dir.path().join("app.db"));
     config.threads = 2;
     let app = squeezedesk_app::with_commands(mock_builder()).build(squeezedesk_app::context()).expect("app builds");
-    app.manage(tauri::async_runtime::block_on(AppState::start(config)));
+    app.manage(tauri::async_runtime::block_on(AppState::start(config, dir.path().join("exports"))));
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     TestApp { _app: app, webview, _dir: dir }
 }
@@ -70,8 +70,12 @@ fn import_search_and_chat_through_ipc() {
         .unwrap();
     let conversations = invoke(&app, "conversations_list", json!({})).unwrap();
     let id = conversations[0]["id"].as_i64().unwrap();
-    let markdown = invoke(&app, "conversation_export", json!({ "id": id, "format": "md" })).unwrap();
-    assert!(markdown.as_str().unwrap().contains("lost-card.md"), "{markdown}");
+    let export = invoke(&app, "conversation_export", json!({ "id": id, "format": "md" })).unwrap();
+    let markdown = export["content"].as_str().unwrap();
+    assert!(markdown.contains("lost-card.md"), "{export}");
+    let saved = std::path::PathBuf::from(export["path"].as_str().unwrap());
+    assert_eq!(saved, app._dir.path().join("exports").join(format!("conversation-{id}.md")));
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), markdown);
     let err = invoke(&app, "conversation_export", json!({ "id": id, "format": "exe" })).unwrap_err();
     assert!(err.as_str().unwrap().contains("unknown export format"));
 }

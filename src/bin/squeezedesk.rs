@@ -406,15 +406,7 @@ async fn dispatch(engine: &Arc<Engine>, command: Command) -> anyhow::Result<std:
                 }
             }
             ConversationCommand::Export { id, format } => {
-                let (conversation, messages) = chat::messages(engine, id).await?;
-                if format == "json" {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&serde_json::json!({ "conversation": conversation, "messages": messages }))?
-                    );
-                } else {
-                    print!("{}", chat::to_markdown(&conversation, &messages));
-                }
+                print!("{}", chat::export(engine, id, chat::ExportFormat::from_name(&format)?).await?);
             }
             ConversationCommand::Delete { id } => chat::delete_conversation(engine, id).await?,
         },

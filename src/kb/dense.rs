@@ -10,48 +10,111 @@
 
 use crate::vector;
 
+/// Writes keep the index in step instead of dropping it (a reload from SQLite takes ~1 s at
+/// 100k passages): a deleted row is only marked, and the rows are compacted once a quarter of
+/// them are marked.
+#[derive(Clone)]
 pub struct DenseIndex {
     /// Chunk id of each row, ascending.
-    pub chunk_ids: Vec<i64>,
+    chunk_ids: Vec<i64>,
     /// Document of each row.
-    pub document_ids: Vec<i64>,
+    document_ids: Vec<i64>,
     pub dim: usize,
     codes: Vec<i8>,
     scales: Vec<f32>,
-    /// Chunks embedded by another model, left out until re-indexed.
-    pub other_model: usize,
+    removed: Vec<bool>,
+    removed_rows: usize,
 }
 
 impl DenseIndex {
     pub fn new(dim: usize) -> Self {
-        Self { chunk_ids: Vec::new(), document_ids: Vec::new(), dim, codes: Vec::new(), scales: Vec::new(), other_model: 0 }
+        Self {
+            chunk_ids: Vec::new(),
+            document_ids: Vec::new(),
+            dim,
+            codes: Vec::new(),
+            scales: Vec::new(),
+            removed: Vec::new(),
+            removed_rows: 0,
+        }
     }
 
-    /// Appends a row; rows must come in ascending chunk-id order. A vector of another width is
-    /// refused (`false`).
+    /// Appends a row. Chunk ids must ascend: SQLite gives a new row the largest id in the table
+    /// plus one, which can be the id of a row removed here, so those are compacted away first.
+    /// A vector of another width, or an id out of order, is refused (`false`).
     pub fn push(&mut self, chunk_id: i64, document_id: i64, embedding: &[f32]) -> bool {
         if embedding.len() != self.dim {
             return false;
         }
-        debug_assert!(self.chunk_ids.last().is_none_or(|&last| last < chunk_id), "rows in chunk-id order");
+        if self.chunk_ids.last().is_some_and(|&last| last >= chunk_id) {
+            self.compact();
+            if self.chunk_ids.last().is_some_and(|&last| last >= chunk_id) {
+                return false;
+            }
+        }
         let scale = vector::quantize_i8_into(embedding, &mut self.codes);
         self.scales.push(scale);
         self.chunk_ids.push(chunk_id);
         self.document_ids.push(document_id);
+        self.removed.push(false);
         true
     }
 
+    /// Marks every row of `document_id` removed; returns how many.
+    pub fn remove_document(&mut self, document_id: i64) -> usize {
+        let mut n = 0;
+        for (row, _) in self.document_ids.iter().enumerate().filter(|(_, &d)| d == document_id) {
+            if !self.removed[row] {
+                self.removed[row] = true;
+                n += 1;
+            }
+        }
+        self.removed_rows += n;
+        if self.removed_rows * 4 > self.chunk_ids.len() {
+            self.compact();
+        }
+        n
+    }
+
+    /// Drops the rows marked removed.
+    fn compact(&mut self) {
+        if self.removed_rows == 0 {
+            return;
+        }
+        let mut kept = 0;
+        for row in 0..self.chunk_ids.len() {
+            if self.removed[row] {
+                continue;
+            }
+            self.chunk_ids[kept] = self.chunk_ids[row];
+            self.document_ids[kept] = self.document_ids[row];
+            self.scales[kept] = self.scales[row];
+            self.codes.copy_within(row * self.dim..(row + 1) * self.dim, kept * self.dim);
+            kept += 1;
+        }
+        self.chunk_ids.truncate(kept);
+        self.document_ids.truncate(kept);
+        self.scales.truncate(kept);
+        self.codes.truncate(kept * self.dim);
+        self.removed = vec![false; kept];
+        self.removed_rows = 0;
+    }
+
+    /// Rows in use.
     pub fn len(&self) -> usize {
-        self.chunk_ids.len()
+        self.chunk_ids.len() - self.removed_rows
     }
 
     pub fn is_empty(&self) -> bool {
-        self.chunk_ids.is_empty()
+        self.len() == 0
     }
 
-    /// Bytes held by the rows (codes, scales and ids).
-    pub fn memory_bytes(&self) -> usize {
-        self.codes.len() + self.scales.len() * 4 + self.chunk_ids.len() * 16
+    pub fn chunk_id(&self, row: usize) -> i64 {
+        self.chunk_ids[row]
+    }
+
+    pub fn document_id(&self, row: usize) -> i64 {
+        self.document_ids[row]
     }
 
     /// The `k` rows most similar to `query`, best first, as (row, cosine).
@@ -59,7 +122,7 @@ impl DenseIndex {
         if self.is_empty() || query.codes.len() != self.dim {
             return Vec::new();
         }
-        let mut raw = vec![0i32; self.len()];
+        let mut raw = vec![0i32; self.chunk_ids.len()];
         vector::dot_i8_rows(&self.codes, &query.codes, &mut raw);
         // The best k so far, best first; most rows fall below the k-th and cost one comparison.
         let k = k.min(self.len());
@@ -67,6 +130,9 @@ impl DenseIndex {
         for (row, (&d, &s)) in raw.iter().zip(&self.scales).enumerate() {
             let score = d as f32 * s * query.scale;
             if best.len() == k && best.last().is_some_and(|last| score <= last.1) {
+                continue;
+            }
+            if self.removed[row] {
                 continue;
             }
             let at = best.partition_point(|b| b.1 >= score);
@@ -77,7 +143,7 @@ impl DenseIndex {
     }
 
     pub fn row_of(&self, chunk_id: i64) -> Option<usize> {
-        self.chunk_ids.binary_search(&chunk_id).ok()
+        self.chunk_ids.binary_search(&chunk_id).ok().filter(|&row| !self.removed[row])
     }
 
     /// Cosine of one row to `query`.
@@ -115,7 +181,32 @@ mod tests {
         let top = index.top_k(&DenseQuery::new(&[0.0, 1.0]), 2);
         assert_eq!(top.iter().map(|t| t.0).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(index.row_of(3), Some(2));
-        assert_eq!(index.document_ids[2], 30);
+        assert_eq!(index.document_id(2), 30);
+    }
+
+    #[test]
+    fn removed_rows_leave_the_ranking_and_reused_ids_append_after_compaction() {
+        let mut index = DenseIndex::new(2);
+        for id in 1..=8 {
+            // Documents of two rows each: 1-2 in document 10, 3-4 in 20, …
+            assert!(index.push(id, (id + 1) / 2 * 10, &[1.0, id as f32 / 10.0]));
+        }
+        assert_eq!(index.remove_document(40), 2, "rows 7 and 8");
+        assert_eq!(index.len(), 6);
+        assert_eq!(index.row_of(8), None);
+        let everything = index.top_k(&DenseQuery::new(&[0.0, 1.0]), 100);
+        assert_eq!(everything.len(), 6);
+        assert_eq!(index.chunk_id(everything[0].0), 6, "the best of what is left");
+        // SQLite hands out id 7 again once 7 and 8 are gone: compaction makes room for it.
+        assert!(index.push(7, 50, &[0.0, 1.0]));
+        assert_eq!(index.len(), 7);
+        assert_eq!(index.chunk_id(index.top_k(&DenseQuery::new(&[0.0, 1.0]), 1)[0].0), 7);
+        assert!(!index.push(5, 50, &[0.0, 1.0]), "an id still in use is refused");
+        // Removing a quarter or more compacts on the spot, and the rows keep their documents.
+        assert_eq!(index.remove_document(10) + index.remove_document(20), 4);
+        assert_eq!(index.len(), 3);
+        let ids: Vec<(i64, i64)> = (0..3).map(|row| (index.chunk_id(row), index.document_id(row))).collect();
+        assert_eq!(ids, vec![(5, 30), (6, 30), (7, 50)]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod search;
 pub mod source;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
@@ -58,11 +59,19 @@ pub struct KnowledgeBase {
     db: Database,
     /// `name@version` of the model whose embeddings are searched.
     model_tag: String,
+    /// Loaded on the first search, then kept in step with every write made through this value.
+    /// Writes made by another process are not seen until the app restarts.
     dense: RwLock<Option<Arc<dense::DenseIndex>>>,
     /// How many passages hold each word looked up so far (FTS5's vocabulary table counts them by
     /// walking the word's posting list, ~0.15 ms for a common word in 100k passages); cleared on
-    /// every write, like the dense index.
+    /// every write.
     passage_counts: std::sync::Mutex<HashMap<String, usize>>,
+    /// Counts writes, so that what a search read from SQLite while a write committed is used
+    /// once but not kept.
+    generation: AtomicU64,
+    /// Writes go one at a time, so that they reach the dense index in the order SQLite
+    /// committed them.
+    writing: tokio::sync::Mutex<()>,
 }
 
 pub fn content_hash(article: &Article) -> String {
@@ -76,7 +85,14 @@ pub fn content_hash(article: &Article) -> String {
 
 impl KnowledgeBase {
     pub fn new(db: Database, model_tag: String) -> Self {
-        Self { db, model_tag, dense: RwLock::new(None), passage_counts: Default::default() }
+        Self {
+            db,
+            model_tag,
+            dense: RwLock::new(None),
+            passage_counts: Default::default(),
+            generation: AtomicU64::new(0),
+            writing: tokio::sync::Mutex::new(()),
+        }
     }
 
     pub fn model_tag(&self) -> &str {
@@ -97,6 +113,7 @@ impl KnowledgeBase {
     /// the previous version in place.
     pub async fn upsert(&self, article: &Article, root: &str, passages: &[EmbeddedPassage]) -> Result<i64> {
         let hash = content_hash(article);
+        let _writing = self.writing.lock().await;
         let mut tx = self.db.pool().begin().await.map_err(|e| self.db.error(e))?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO documents (path, title, body, format, content_hash, source_root) VALUES (?, ?, ?, ?, ?, ?)
@@ -115,24 +132,32 @@ impl KnowledgeBase {
         .await
         .map_err(|e| self.db.error(e))?;
         sqlx::query("DELETE FROM chunks WHERE document_id = ?").bind(id).execute(&mut *tx).await.map_err(|e| self.db.error(e))?;
+        let mut chunk_ids = Vec::with_capacity(passages.len());
         for (ord, p) in passages.iter().enumerate() {
-            sqlx::query("INSERT INTO chunks (document_id, ord, heading, text, embedding, model) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(id)
-                .bind(ord as i64)
-                .bind(&p.passage.heading)
-                .bind(&p.passage.text)
-                .bind(vector::to_bytes(&p.embedding))
-                .bind(&self.model_tag)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| self.db.error(e))?;
+            let chunk_id: i64 = sqlx::query_scalar(
+                "INSERT INTO chunks (document_id, ord, heading, text, embedding, model) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(id)
+            .bind(ord as i64)
+            .bind(&p.passage.heading)
+            .bind(&p.passage.text)
+            .bind(vector::to_bytes(&p.embedding))
+            .bind(&self.model_tag)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| self.db.error(e))?;
+            chunk_ids.push(chunk_id);
         }
         tx.commit().await.map_err(|e| self.db.error(e))?;
-        self.invalidate();
+        self.written(|index| {
+            index.remove_document(id);
+            chunk_ids.iter().zip(passages).all(|(&chunk_id, p)| index.push(chunk_id, id, &p.embedding))
+        });
         Ok(id)
     }
 
     pub async fn delete(&self, id: i64) -> Result<()> {
+        let _writing = self.writing.lock().await;
         let done = sqlx::query("DELETE FROM documents WHERE id = ?")
             .bind(id)
             .execute(self.db.pool())
@@ -141,7 +166,10 @@ impl KnowledgeBase {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("article {id}")));
         }
-        self.invalidate();
+        self.written(|index| {
+            index.remove_document(id);
+            true
+        });
         Ok(())
     }
 
@@ -221,9 +249,18 @@ impl KnowledgeBase {
         Ok(KbStats { documents: row.get(0), chunks: row.get(1), stale_chunks: row.get(2) })
     }
 
-    fn invalidate(&self) {
-        *self.dense.write().expect("dense index lock") = None;
+    /// After a committed write: `apply` brings a loaded dense index in step with it, or returns
+    /// `false` and the index is dropped, to be reloaded from SQLite by the next search.
+    fn written(&self, apply: impl FnOnce(&mut dense::DenseIndex) -> bool) {
+        let mut slot = self.dense.write().expect("dense index lock");
+        self.generation.fetch_add(1, Ordering::SeqCst);
         self.passage_counts.lock().expect("passage count lock").clear();
+        // Copies the rows only while a search still holds the previous index.
+        if let Some(index) = slot.as_mut() {
+            if !apply(Arc::make_mut(index)) {
+                *slot = None;
+            }
+        }
     }
 
     /// How many passages hold each of `words` (absent: none), from the cache or FTS5's vocabulary.
@@ -244,6 +281,7 @@ impl KnowledgeBase {
         if missing.is_empty() {
             return Ok(out);
         }
+        let generation = self.generation.load(Ordering::SeqCst);
         let placeholders = vec!["?"; missing.len()].join(",");
         let mut lookup = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(format!(
             "SELECT term, doc FROM chunks_fts_vocabulary WHERE term IN ({placeholders})"
@@ -253,13 +291,15 @@ impl KnowledgeBase {
         }
         let found = lookup.fetch_all(self.db.pool()).await.map_err(|e| self.db.error(e))?;
         let mut cache = self.passage_counts.lock().expect("passage count lock");
-        for w in missing {
-            cache.insert(w, 0);
-        }
+        let keep = self.generation.load(Ordering::SeqCst) == generation;
         for (term, n) in found {
-            let n = n.max(0) as usize;
-            cache.insert(term.clone(), n);
-            out.insert(term, n);
+            out.insert(term, n.max(0) as usize);
+        }
+        if keep {
+            for w in missing {
+                let n = out.get(&w).copied().unwrap_or(0);
+                cache.insert(w, n);
+            }
         }
         Ok(out)
     }
@@ -269,16 +309,16 @@ impl KnowledgeBase {
         if let Some(index) = self.dense.read().expect("dense index lock").clone() {
             return Ok(index);
         }
+        let generation = self.generation.load(Ordering::SeqCst);
         let rows = sqlx::query("SELECT id, document_id, embedding, model = ? FROM chunks ORDER BY id")
             .bind(&self.model_tag)
             .fetch_all(self.db.pool())
             .await
             .map_err(|e| self.db.error(e))?;
         let mut index: Option<dense::DenseIndex> = None;
-        let mut other_model = 0;
         for r in rows {
+            // Chunks embedded by another model stay out until re-indexed.
             if !r.get::<bool, _>(3) {
-                other_model += 1;
                 continue;
             }
             let bytes: Vec<u8> = r.get(2);
@@ -286,10 +326,11 @@ impl KnowledgeBase {
             // The first vector sets the width; one of another width (a corrupt row) is left out.
             index.get_or_insert_with(|| dense::DenseIndex::new(v.len())).push(r.get(0), r.get(1), &v);
         }
-        let mut index = index.unwrap_or_else(|| dense::DenseIndex::new(0));
-        index.other_model = other_model;
-        let index = Arc::new(index);
-        *self.dense.write().expect("dense index lock") = Some(index.clone());
+        let index = Arc::new(index.unwrap_or_else(|| dense::DenseIndex::new(0)));
+        let mut slot = self.dense.write().expect("dense index lock");
+        if self.generation.load(Ordering::SeqCst) == generation {
+            *slot = Some(index.clone());
+        }
         Ok(index)
     }
 

@@ -161,7 +161,7 @@ impl KnowledgeBase {
         if !index.is_empty() && index.dim == embedding.len() {
             let dense_query = DenseQuery::new(embedding);
             for (rank, (row, cosine)) in index.top_k(&dense_query, CANDIDATES).into_iter().enumerate() {
-                let c = candidates.entry(index.chunk_ids[row]).or_insert(Candidate {
+                let c = candidates.entry(index.chunk_id(row)).or_insert(Candidate {
                     document_id: None,
                     fts_rank: None,
                     bm25: None,
@@ -173,7 +173,7 @@ impl KnowledgeBase {
             }
             for (id, c) in candidates.iter_mut() {
                 if let Some(row) = index.row_of(*id) {
-                    c.document_id = Some(index.document_ids[row]);
+                    c.document_id = Some(index.document_id(row));
                     if c.dense_rank.is_none() {
                         c.cosine = index.cosine(row, &dense_query);
                     }

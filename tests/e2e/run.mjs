@@ -15,7 +15,7 @@
 // which drives WebKit's MiniBrowser through WebKitWebDriver; screenshots then go to a temp folder.
 // Screenshots of every view go to docs/screenshots/<view>.png. Ends with "N passed, N failed".
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ if (!mockUrl && (!app || !existsSync(app))) {
 }
 const work = mkdtempSync(join(tmpdir(), 'squeezedesk-e2e-'));
 const db = process.env.SQUEEZEDESK_DB || join(work, 'squeezedesk.db');
+const exportDir = join(work, 'exports');
 const shots = resolve(process.env.E2E_SCREENSHOTS || (mockUrl ? join(work, 'screenshots') : join(repo, 'docs', 'screenshots')));
 mkdirSync(shots, { recursive: true });
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -47,10 +48,10 @@ const [WIN_W, WIN_H] = (process.env.E2E_WINDOW || '1280x800').split('x').map(Num
 
 // ---- tauri-driver ----
 // tauri-driver has no per-session environment: the app inherits it from tauri-driver
-// (through WebKitWebDriver), so SQUEEZEDESK_DB is set here.
+// (through WebKitWebDriver), so SQUEEZEDESK_DB and SQUEEZEDESK_EXPORT_DIR are set here.
 const driverBin = mockUrl ? process.env.WEBKIT_DRIVER || 'WebKitWebDriver' : process.env.TAURI_DRIVER || 'tauri-driver';
 const driver = spawn(driverBin, mockUrl ? [`--port=${PORT}`] : ['--port', String(PORT)], {
-  env: { ...process.env, SQUEEZEDESK_DB: db },
+  env: { ...process.env, SQUEEZEDESK_DB: db, SQUEEZEDESK_EXPORT_DIR: exportDir },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 let driverExited = false;
@@ -231,6 +232,18 @@ const scenarios = [
       });
       await noErrorBanner();
       await screenshot('chat');
+      // Export: the app writes the file itself and says where.
+      await (await $t('chat-export-md')).click();
+      await browser.waitUntil(async () => (await text('chat-export-path'))?.startsWith('Saved to '), {
+        timeout: TIMEOUT,
+        timeoutMsg: `no export path shown: ${await text('chat-export-path')}`,
+      });
+      const saved = (await text('chat-export-path')).slice('Saved to '.length);
+      log(`export: ${saved}`);
+      if (!mockUrl) {
+        assert(saved.startsWith(exportDir), `exported outside ${exportDir}: ${saved}`);
+        assert(readFileSync(saved, 'utf8').includes('lost-card.md'), `${saved} does not cite lost-card.md`);
+      }
     },
   },
   {

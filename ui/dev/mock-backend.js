@@ -138,7 +138,7 @@
       }
       case 'conversations_list': return convs;
       case 'conversation_get': { const c = convs.find((x) => x.id === a.id); if (!c) throw `not found: conversation ${a.id}`; return { conversation: c, messages: msgs.filter((m) => m.cid === a.id) }; }
-      case 'conversation_export': return a.format === 'md' ? '# export\n' : '{}';
+      case 'conversation_export': return { content: a.format === 'md' ? '# export\n' : '{}', path: `/home/user/Downloads/conversation-${a.id}.${a.format}` };
       case 'conversation_delete': { const k = convs.findIndex((x) => x.id === a.id); if (k < 0) throw `not found: conversation ${a.id}`; convs.splice(k, 1); return null; }
       case 'kb_import': {
         const ch = a.onEvent;

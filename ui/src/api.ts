@@ -116,6 +116,11 @@ export interface ConversationDetail {
   conversation: Conversation;
   messages: ChatMessage[];
 }
+/** An export, and the new file the app wrote it to (src-tauri/src/commands.rs). */
+export interface SavedExport {
+  content: string;
+  path: string;
+}
 
 // ---- src/engine.rs ----
 export type FileStatus =
@@ -425,7 +430,7 @@ export const api = {
   conversationsList: () => invoke<Conversation[]>('conversations_list'),
   conversationGet: (id: number) => invoke<ConversationDetail>('conversation_get', { id }),
   conversationExport: (id: number, format: 'md' | 'json') =>
-    invoke<string>('conversation_export', { id, format }),
+    invoke<SavedExport>('conversation_export', { id, format }),
   conversationDelete: (id: number) => invoke<null>('conversation_delete', { id }),
 
   kbImport: (dir: string, onEvent: (e: ImportEvent) => void) =>

@@ -66,13 +66,3 @@ export function pct(n: number): string {
   return `${Math.round(n * 100)}%`;
 }
 
-/** Saves text as a file through a Blob link (works in the webview and in browsers). */
-export function download(filename: string, content: string, type: string): void {
-  const blob = new Blob([content], { type });
-  const url = typeof URL.createObjectURL === 'function' ? URL.createObjectURL(blob) : '';
-  const a = h('a', { href: url, download: filename });
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  if (url) setTimeout(() => URL.revokeObjectURL(url), 1000);
-}

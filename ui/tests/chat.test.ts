@@ -123,7 +123,7 @@ describe('conversation history', () => {
             ],
           };
         case 'conversation_export':
-          return args.format === 'md' ? '# card stolen\n' : '{"id":5}';
+          return { content: args.format === 'md' ? '# card stolen\n' : '{"id":5}', path: `/home/ann/Downloads/conversation-5.${args.format}` };
         case 'conversation_delete':
           list = [];
           return null;
@@ -144,6 +144,7 @@ describe('conversation history', () => {
     await until(() => !byTestId('chat-export-preview')!.hidden);
     expect(calls.find((c) => c.cmd === 'conversation_export')!.args).toEqual({ id: 5, format: 'md' });
     expect(byTestId<HTMLTextAreaElement>('chat-export-content')!.value).toBe('# card stolen\n');
+    expect(byTestId('chat-export-path')!.textContent).toBe('Saved to /home/ann/Downloads/conversation-5.md');
     const del = byTestId<HTMLButtonElement>('chat-delete')!;
     del.click(); // asks for confirmation first
     expect(calls.some((c) => c.cmd === 'conversation_delete')).toBe(false);

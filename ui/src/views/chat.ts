@@ -2,7 +2,7 @@
 // typing, and the conversation history.
 import { api, type Analysis, type ChatMessage, type Citation, type Conversation } from '../api';
 import { applyChatEvent, emptyAnswer, segments, type AnswerState } from '../chat-stream';
-import { download, fmt, h, mount, pct } from '../dom';
+import { fmt, h, mount, pct } from '../dom';
 import { attempt, showError } from '../errors';
 import { LiveAnalyzer } from '../live-analysis';
 import { ArticlePanel } from './article-panel';
@@ -63,8 +63,8 @@ export function createChatView(): View & { send(text: string): Promise<void> } {
   const exportMd = h('button', { testid: 'chat-export-md', disabled: true, on: { click: () => exportAs('md') } }, 'Export .md');
   const exportJson = h('button', { testid: 'chat-export-json', disabled: true, on: { click: () => exportAs('json') } }, 'Export .json');
   const deleteBtn = h('button', { class: 'danger', testid: 'chat-delete', disabled: true, on: { click: () => deleteCurrent() } }, 'Delete');
-  // Webviews may drop Blob downloads silently (Tauri without a download handler): the export is
-  // also shown here, to copy, so it is never lost.
+  // The app writes the file itself (a webview drops Blob downloads); the export is also shown
+  // here, to copy.
   const exportBox = h('div', { class: 'export-box', testid: 'chat-export-preview', hidden: true });
 
   const live = new LiveAnalyzer({
@@ -276,11 +276,10 @@ export function createChatView(): View & { send(text: string): Promise<void> } {
   async function exportAs(format: 'md' | 'json'): Promise<void> {
     if (conversationId === null) return;
     const id = conversationId;
-    const content = await attempt('Exporting conversation', () => api.conversationExport(id, format));
-    if (content === undefined) return;
-    const filename = `conversation-${id}.${format}`;
-    download(filename, content, format === 'md' ? 'text/markdown;charset=utf-8' : 'application/json;charset=utf-8');
-    const area = h('textarea', { readonly: true, rows: '8', 'aria-label': `Exported ${filename}`, testid: 'chat-export-content' });
+    const saved = await attempt('Exporting conversation', () => api.conversationExport(id, format));
+    if (saved === undefined) return;
+    const { content, path } = saved;
+    const area = h('textarea', { readonly: true, rows: '8', 'aria-label': `Exported to ${path}`, testid: 'chat-export-content' });
     area.value = content;
     const copy = h(
       'button',
@@ -301,7 +300,13 @@ export function createChatView(): View & { send(text: string): Promise<void> } {
     );
     mount(
       exportBox,
-      h('div', { class: 'row' }, h('strong', { class: 'grow' }, `Exported ${filename}`), copy, h('button', { on: { click: () => (exportBox.hidden = true) } }, 'Close')),
+      h(
+        'div',
+        { class: 'row' },
+        h('strong', { class: 'grow', testid: 'chat-export-path' }, `Saved to ${path}`),
+        copy,
+        h('button', { on: { click: () => (exportBox.hidden = true) } }, 'Close'),
+      ),
       area,
     );
     exportBox.hidden = false;
