@@ -1,5 +1,5 @@
 //! The dense side of retrieval: every chunk embedding in one contiguous row-major matrix in
-//! memory, scanned with a dot product. SQLite stays the store; this is rebuilt from it on demand.
+//! memory, scanned with a dot product. SQLite stays the store; this is loaded from it on demand.
 //!
 //! Rows are kept as 8-bit codes with one scale per row (symmetric, `scale = max|x| / 127`), not
 //! as f32: the scan reads a quarter of the bytes and runs on integer multiply-adds, which is what

@@ -124,7 +124,7 @@ impl KnowledgeBase {
     pub async fn search(&self, query: &str, embedding: &[f32], limit: usize, recorder: &Recorder) -> Result<SearchResults> {
         let mut candidates: HashMap<i64, Candidate> = HashMap::new();
 
-        // Loaded once per search (a clone of an Arc unless a write invalidated it); its time
+        // Fetched once per search (a clone of an Arc once loaded); its time
         // counts toward the dense stage.
         let loading = Instant::now();
         let index = self.dense_index().await?;
