@@ -206,6 +206,39 @@ async fn writes_after_the_first_search_reach_the_loaded_index() {
 }
 
 #[tokio::test]
+async fn writes_by_another_process_reach_the_next_search() {
+    let (app, dir) = common::fresh_engine().await;
+    app.import_folder(&common::fixtures().join("kb"), |_| {}).await.unwrap();
+    assert_eq!(top_document(&app, "I forgot my password").await, "reset-password.md");
+    // The CLI importing while the app is open: another engine, its own connections to the file.
+    let cli = common::engine(&dir.path().join("test.db")).await;
+    let note = |title: &str, body: &str| squeezedesk::kb::Article {
+        path: "holidays.txt".into(),
+        title: title.into(),
+        body: body.into(),
+        format: squeezedesk::kb::Format::Text,
+    };
+    cli.save_article(note("Holiday opening hours", "Support is closed on public holidays and answers the next working day."))
+        .await
+        .unwrap();
+    assert_eq!(top_document(&app, "are you open on public holidays").await, "holidays.txt");
+    assert_index_in_step(&app, "another process's write").await;
+
+    // The app writes after missing one of the other's writes: its index must not skip it.
+    let shipping = cli.knowledge_base().get("guides/shipping.txt").await.unwrap();
+    cli.knowledge_base().delete(shipping.id).await.unwrap();
+    app.save_article(note("Holiday opening hours", "Support is closed on public holidays and on Sundays.")).await.unwrap();
+    assert_index_in_step(&app, "a write on top of another process's").await;
+    assert!(app
+        .search("when will my parcel arrive", 5)
+        .await
+        .unwrap()
+        .results
+        .iter()
+        .all(|h| h.document != "guides/shipping.txt"));
+}
+
+#[tokio::test]
 async fn importing_a_missing_folder_is_a_clear_error() {
     let (engine, dir) = common::fresh_engine().await;
     let err = engine.import_folder(&dir.path().join("nope"), |_| {}).await.unwrap_err();

@@ -7,7 +7,6 @@ pub mod search;
 pub mod source;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
@@ -59,19 +58,22 @@ pub struct KnowledgeBase {
     db: Database,
     /// `name@version` of the model whose embeddings are searched.
     model_tag: String,
-    /// Loaded on the first search, then kept in step with every write made through this value.
-    /// Writes made by another process are not seen until the app restarts.
-    dense: RwLock<Option<Arc<dense::DenseIndex>>>,
+    /// Loaded by the first search, then kept in step with every write made through this value;
+    /// reloaded when another process has written (see `migrations/0003_kb_version.sql`).
+    dense: RwLock<Option<LoadedIndex>>,
     /// How many passages hold each word looked up so far (FTS5's vocabulary table counts them by
-    /// walking the word's posting list, ~0.15 ms for a common word in 100k passages); cleared on
-    /// every write.
-    passage_counts: std::sync::Mutex<HashMap<String, usize>>,
-    /// Counts writes, so that what a search read from SQLite while a write committed is used
-    /// once but not kept.
-    generation: AtomicU64,
+    /// walking the word's posting list, ~0.15 ms for a common word in 100k passages), and the
+    /// knowledge-base version they were counted at.
+    passage_counts: std::sync::Mutex<(i64, HashMap<String, usize>)>,
     /// Writes go one at a time, so that they reach the dense index in the order SQLite
     /// committed them.
     writing: tokio::sync::Mutex<()>,
+}
+
+struct LoadedIndex {
+    /// The knowledge-base version the index reflects.
+    version: i64,
+    index: Arc<dense::DenseIndex>,
 }
 
 pub fn content_hash(article: &Article) -> String {
@@ -85,14 +87,7 @@ pub fn content_hash(article: &Article) -> String {
 
 impl KnowledgeBase {
     pub fn new(db: Database, model_tag: String) -> Self {
-        Self {
-            db,
-            model_tag,
-            dense: RwLock::new(None),
-            passage_counts: Default::default(),
-            generation: AtomicU64::new(0),
-            writing: tokio::sync::Mutex::new(()),
-        }
+        Self { db, model_tag, dense: RwLock::new(None), passage_counts: Default::default(), writing: tokio::sync::Mutex::new(()) }
     }
 
     pub fn model_tag(&self) -> &str {
@@ -131,6 +126,7 @@ impl KnowledgeBase {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| self.db.error(e))?;
+        let version = self.version_in(&mut tx).await?;
         sqlx::query("DELETE FROM chunks WHERE document_id = ?").bind(id).execute(&mut *tx).await.map_err(|e| self.db.error(e))?;
         let mut chunk_ids = Vec::with_capacity(passages.len());
         for (ord, p) in passages.iter().enumerate() {
@@ -149,7 +145,7 @@ impl KnowledgeBase {
             chunk_ids.push(chunk_id);
         }
         tx.commit().await.map_err(|e| self.db.error(e))?;
-        self.written(|index| {
+        self.written(version, |index| {
             index.remove_document(id);
             chunk_ids.iter().zip(passages).all(|(&chunk_id, p)| index.push(chunk_id, id, &p.embedding))
         });
@@ -158,15 +154,15 @@ impl KnowledgeBase {
 
     pub async fn delete(&self, id: i64) -> Result<()> {
         let _writing = self.writing.lock().await;
-        let done = sqlx::query("DELETE FROM documents WHERE id = ?")
-            .bind(id)
-            .execute(self.db.pool())
-            .await
-            .map_err(|e| self.db.error(e))?;
+        let mut tx = self.db.pool().begin().await.map_err(|e| self.db.error(e))?;
+        let done =
+            sqlx::query("DELETE FROM documents WHERE id = ?").bind(id).execute(&mut *tx).await.map_err(|e| self.db.error(e))?;
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("article {id}")));
         }
-        self.written(|index| {
+        let version = self.version_in(&mut tx).await?;
+        tx.commit().await.map_err(|e| self.db.error(e))?;
+        self.written(version, |index| {
             index.remove_document(id);
             true
         });
@@ -249,26 +245,47 @@ impl KnowledgeBase {
         Ok(KbStats { documents: row.get(0), chunks: row.get(1), stale_chunks: row.get(2) })
     }
 
-    /// After a committed write: `apply` brings a loaded dense index in step with it, or returns
-    /// `false` and the index is dropped, to be reloaded from SQLite by the next search.
-    fn written(&self, apply: impl FnOnce(&mut dense::DenseIndex) -> bool) {
+    /// The knowledge base's version: it goes up by one with every article written or deleted,
+    /// by any process.
+    pub async fn version(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT value FROM kb_version").fetch_one(self.db.pool()).await.map_err(|e| self.db.error(e))
+    }
+
+    async fn version_in(&self, tx: &mut sqlx::SqliteConnection) -> Result<i64> {
+        sqlx::query_scalar("SELECT value FROM kb_version").fetch_one(tx).await.map_err(|e| self.db.error(e))
+    }
+
+    /// After a committed write of one article that brought the version to `version`: `apply`
+    /// brings a loaded dense index in step with it. The index is dropped instead, to be reloaded
+    /// by the next search, when it missed another write (another process's) or `apply` fails.
+    fn written(&self, version: i64, apply: impl FnOnce(&mut dense::DenseIndex) -> bool) {
         let mut slot = self.dense.write().expect("dense index lock");
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.passage_counts.lock().expect("passage count lock").clear();
+        let Some(loaded) = slot.as_mut() else { return };
+        if loaded.version >= version {
+            // Loaded after this write committed: it holds it already.
+            return;
+        }
         // Copies the rows only while a search still holds the previous index.
-        if let Some(index) = slot.as_mut() {
-            if !apply(Arc::make_mut(index)) {
-                *slot = None;
-            }
+        if loaded.version == version - 1 && apply(Arc::make_mut(&mut loaded.index)) {
+            loaded.version = version;
+        } else {
+            *slot = None;
         }
     }
 
-    /// How many passages hold each of `words` (absent: none), from the cache or FTS5's vocabulary.
-    pub async fn passage_counts(&self, words: &[String]) -> Result<HashMap<String, usize>> {
+    /// How many passages hold each of `words` (absent: none) at knowledge-base `version`, from
+    /// the cache or FTS5's vocabulary.
+    pub async fn passage_counts(&self, words: &[String], version: i64) -> Result<HashMap<String, usize>> {
         let mut out = HashMap::new();
         let mut missing = Vec::new();
         {
-            let cache = self.passage_counts.lock().expect("passage count lock");
+            // A search at an older version than the cache's (one racing a write) may use newer
+            // counts: they only choose which words BM25 scores.
+            let (counted_at, cache) = &mut *self.passage_counts.lock().expect("passage count lock");
+            if *counted_at < version {
+                cache.clear();
+                *counted_at = version;
+            }
             for w in words {
                 match cache.get(w) {
                     Some(&n) => {
@@ -281,7 +298,6 @@ impl KnowledgeBase {
         if missing.is_empty() {
             return Ok(out);
         }
-        let generation = self.generation.load(Ordering::SeqCst);
         let placeholders = vec!["?"; missing.len()].join(",");
         let mut lookup = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(format!(
             "SELECT term, doc FROM chunks_fts_vocabulary WHERE term IN ({placeholders})"
@@ -290,12 +306,13 @@ impl KnowledgeBase {
             lookup = lookup.bind(w);
         }
         let found = lookup.fetch_all(self.db.pool()).await.map_err(|e| self.db.error(e))?;
-        let mut cache = self.passage_counts.lock().expect("passage count lock");
-        let keep = self.generation.load(Ordering::SeqCst) == generation;
         for (term, n) in found {
             out.insert(term, n.max(0) as usize);
         }
-        if keep {
+        // Counts read after a later write are filed under `version` too; the first search at the
+        // later version clears them.
+        let (counted_at, cache) = &mut *self.passage_counts.lock().expect("passage count lock");
+        if *counted_at == version {
             for w in missing {
                 let n = out.get(&w).copied().unwrap_or(0);
                 cache.insert(w, n);
@@ -304,17 +321,26 @@ impl KnowledgeBase {
         Ok(out)
     }
 
-    /// The in-memory matrix of this model's chunk embeddings, loaded from SQLite on first use.
+    /// The in-memory matrix of this model's chunk embeddings as of now.
     pub async fn dense_index(&self) -> Result<Arc<dense::DenseIndex>> {
-        if let Some(index) = self.dense.read().expect("dense index lock").clone() {
-            return Ok(index);
+        self.dense_index_at(self.version().await?).await
+    }
+
+    /// The in-memory matrix at knowledge-base `version` or later: the loaded one, or one loaded
+    /// from SQLite if that one is older.
+    pub async fn dense_index_at(&self, version: i64) -> Result<Arc<dense::DenseIndex>> {
+        if let Some(loaded) = self.dense.read().expect("dense index lock").as_ref().filter(|l| l.version >= version) {
+            return Ok(loaded.index.clone());
         }
-        let generation = self.generation.load(Ordering::SeqCst);
+        // The version and the rows from one snapshot.
+        let mut tx = self.db.pool().begin().await.map_err(|e| self.db.error(e))?;
+        let version = self.version_in(&mut tx).await?;
         let rows = sqlx::query("SELECT id, document_id, embedding, model = ? FROM chunks ORDER BY id")
             .bind(&self.model_tag)
-            .fetch_all(self.db.pool())
+            .fetch_all(&mut *tx)
             .await
             .map_err(|e| self.db.error(e))?;
+        tx.rollback().await.map_err(|e| self.db.error(e))?;
         let mut index: Option<dense::DenseIndex> = None;
         for r in rows {
             // Chunks embedded by another model stay out until re-indexed.
@@ -328,8 +354,8 @@ impl KnowledgeBase {
         }
         let index = Arc::new(index.unwrap_or_else(|| dense::DenseIndex::new(0)));
         let mut slot = self.dense.write().expect("dense index lock");
-        if self.generation.load(Ordering::SeqCst) == generation {
-            *slot = Some(index.clone());
+        if slot.as_ref().is_none_or(|l| l.version < version) {
+            *slot = Some(LoadedIndex { version, index: index.clone() });
         }
         Ok(index)
     }

@@ -124,14 +124,15 @@ impl KnowledgeBase {
     pub async fn search(&self, query: &str, embedding: &[f32], limit: usize, recorder: &Recorder) -> Result<SearchResults> {
         let mut candidates: HashMap<i64, Candidate> = HashMap::new();
 
-        // Fetched once per search (a clone of an Arc once loaded); its time
-        // counts toward the dense stage.
+        // Fetched once per search (a clone of an Arc, after one query of the knowledge-base
+        // version); its time counts toward the dense stage.
         let loading = Instant::now();
-        let index = self.dense_index().await?;
+        let version = self.version().await?;
+        let index = self.dense_index_at(version).await?;
         let load_time = loading.elapsed();
 
         let started = Instant::now();
-        if let Some(fts) = self.bm25_query(query, index.len()).await? {
+        if let Some(fts) = self.bm25_query(query, index.len(), version).await? {
             let rows = sqlx::query(
                 "SELECT rowid, bm25(chunks_fts, 4.0, 2.0, 1.0) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?",
             )
@@ -190,12 +191,12 @@ impl KnowledgeBase {
 
     /// The FTS5 query for `query`, without the words too common in this base to be worth
     /// scoring (see [`POSTING_BUDGET`]).
-    async fn bm25_query(&self, query: &str, passages: usize) -> Result<Option<String>> {
+    async fn bm25_query(&self, query: &str, passages: usize, version: i64) -> Result<Option<String>> {
         let words = query_words(query);
         if passages <= POSTING_BUDGET || words.len() <= 1 {
             return Ok(fts_query_of(&words));
         }
-        let counts = self.passage_counts(&words).await?;
+        let counts = self.passage_counts(&words, version).await?;
         let with_counts = words
             .into_iter()
             .map(|w| {
