@@ -126,7 +126,7 @@ impl KnowledgeBase {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| self.db.error(e))?;
-        let version = self.version_in(&mut tx).await?;
+        let version = self.version_in(&mut *tx).await?;
         sqlx::query("DELETE FROM chunks WHERE document_id = ?").bind(id).execute(&mut *tx).await.map_err(|e| self.db.error(e))?;
         let mut chunk_ids = Vec::with_capacity(passages.len());
         for (ord, p) in passages.iter().enumerate() {
@@ -160,7 +160,7 @@ impl KnowledgeBase {
         if done.rows_affected() == 0 {
             return Err(Error::NotFound(format!("article {id}")));
         }
-        let version = self.version_in(&mut tx).await?;
+        let version = self.version_in(&mut *tx).await?;
         tx.commit().await.map_err(|e| self.db.error(e))?;
         self.written(version, |index| {
             index.remove_document(id);
@@ -248,11 +248,12 @@ impl KnowledgeBase {
     /// The knowledge base's version: it goes up by one with every article written or deleted,
     /// by any process.
     pub async fn version(&self) -> Result<i64> {
-        sqlx::query_scalar("SELECT value FROM kb_version").fetch_one(self.db.pool()).await.map_err(|e| self.db.error(e))
+        self.version_in(self.db.pool()).await
     }
 
-    async fn version_in(&self, tx: &mut sqlx::SqliteConnection) -> Result<i64> {
-        sqlx::query_scalar("SELECT value FROM kb_version").fetch_one(tx).await.map_err(|e| self.db.error(e))
+    /// The version as seen by `executor`: inside a transaction, that transaction's.
+    async fn version_in(&self, executor: impl sqlx::SqliteExecutor<'_>) -> Result<i64> {
+        sqlx::query_scalar("SELECT value FROM kb_version").fetch_one(executor).await.map_err(|e| self.db.error(e))
     }
 
     /// After a committed write of one article that brought the version to `version`: `apply`
@@ -334,7 +335,7 @@ impl KnowledgeBase {
         }
         // The version and the rows from one snapshot.
         let mut tx = self.db.pool().begin().await.map_err(|e| self.db.error(e))?;
-        let version = self.version_in(&mut tx).await?;
+        let version = self.version_in(&mut *tx).await?;
         let rows = sqlx::query("SELECT id, document_id, embedding, model = ? FROM chunks ORDER BY id")
             .bind(&self.model_tag)
             .fetch_all(&mut *tx)
