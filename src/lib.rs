@@ -12,6 +12,8 @@ pub mod error;
 pub mod eval;
 pub mod intents;
 pub mod kb;
+pub mod killpoint;
+pub mod limits;
 pub mod memory;
 pub mod model;
 pub mod profile;

@@ -6,9 +6,10 @@ use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStr
 
 use crate::error::{Error, Result};
 
-/// Largest message accepted, in bytes. Longer text is refused with a clear error rather than
-/// silently cut, so that nothing the user wrote is lost without them knowing.
-pub const MAX_TEXT_BYTES: usize = 100_000;
+/// Largest message accepted, in bytes ([`crate::limits::Limits::message_bytes`]). Longer text is
+/// refused with a clear error rather than silently cut, so that nothing the user wrote is lost
+/// without them knowing.
+pub const MAX_TEXT_BYTES: usize = crate::limits::LIMITS.message_bytes;
 
 /// Characters kept before tokenizing. The window (128 tokens) never needs more: each WordPiece
 /// token covers at least one character and words over 100 characters become one `[UNK]`.
@@ -77,11 +78,5 @@ impl TextEncoder {
 
 /// Rejects what no stage can use: empty text and text over [`MAX_TEXT_BYTES`].
 pub fn check_text(text: &str) -> Result<()> {
-    if text.trim().is_empty() {
-        return Err(Error::invalid("message is empty"));
-    }
-    if text.len() > MAX_TEXT_BYTES {
-        return Err(Error::invalid(format!("message is too long: {} bytes (the limit is {MAX_TEXT_BYTES})", text.len())));
-    }
-    Ok(())
+    crate::limits::LIMITS.check_message(text)
 }
